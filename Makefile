@@ -1,0 +1,27 @@
+# PGXS build of the ras extension.
+EXTENSION = ras
+MODULE_big = ras
+OBJS = src/ras.o src/options.o src/http.o src/auth.o src/api.o src/body.o \
+       src/util.o src/json.o src/entity.o src/list.o src/mutate.o
+DATA = ras--0.1.sql
+PGFILEDESC = "ras - the Amazon Ads API as SQL"
+
+REGRESS = setup options profiles retailers
+REGRESS_OPTS = --inputdir=. --load-extension=ras
+
+PG_CPPFLAGS = -Isrc -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+              -Wno-sign-compare
+SHLIB_LINK = -lcurl -ljson-c -lz
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test bench
+# Everything: build, install, simulator + validating proxy, pg_regress,
+# integration tests, contract and secret checks.
+test:
+	bash test/run-all.sh
+
+bench:
+	bash test/bench/run.sh

@@ -1,0 +1,376 @@
+/*
+ * http.c
+ *     The libcurl transport: one easy handle per backend, kept alive across
+ *     calls; retries with Retry-After and jittered exponential backoff; every
+ *     wait cancellable.
+ *
+ * Rules that keep a backend healthy:
+ *  - No callback ever raises an ERROR (the longjmp would skip libcurl's
+ *    cleanup).  Callbacks only set flags and abort the transfer.
+ *  - Everything libcurl allocated is released before CHECK_FOR_INTERRUPTS(),
+ *    which may longjmp.
+ *  - CURLOPT_NOSIGNAL: libcurl's SIGALRM would collide with our timers.
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+#include <math.h>
+
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/timestamp.h"
+
+#include "ras.h"
+
+#define RAS_MAX_RESPONSE_BYTES	((size_t) 512 * 1024 * 1024)
+#define RAS_BACKOFF_BASE_MS		500
+#define RAS_BACKOFF_CAP_MS		30000
+
+static CURL *curl_handle = NULL;
+static long connections_opened = 0;
+
+/* The response buffer: malloc'd, reused across requests, grown as needed. */
+static char *rbuf = NULL;
+static size_t rbuf_len = 0;
+static size_t rbuf_cap = 0;
+static bool rbuf_overflow = false;
+
+/* What the header callback saw; copied into the response after a transfer. */
+typedef struct HeaderState
+{
+	char		request_id[128];
+	char		content_type[128];
+	long		retry_after_ms;
+} HeaderState;
+
+static HeaderState header_state;
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	size_t		n = size * nmemb;
+
+	if (rbuf_len + n + 1 > rbuf_cap)
+	{
+		size_t		want = Max(rbuf_cap * 2, rbuf_len + n + 1);
+		char	   *grown;
+
+		if (want < 65536)
+			want = 65536;
+		if (want > RAS_MAX_RESPONSE_BYTES)
+		{
+			rbuf_overflow = true;
+			return 0;
+		}
+		grown = realloc(rbuf, want);
+		if (grown == NULL)
+		{
+			rbuf_overflow = true;
+			return 0;
+		}
+		rbuf = grown;
+		rbuf_cap = want;
+	}
+	memcpy(rbuf + rbuf_len, data, n);
+	rbuf_len += n;
+	rbuf[rbuf_len] = '\0';
+	return n;
+}
+
+/* Copies a header value, trimmed, into a fixed buffer. */
+static void
+copy_header_value(char *dst, size_t dstlen, const char *value, size_t len)
+{
+	while (len > 0 && (*value == ' ' || *value == '\t'))
+		value++, len--;
+	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n' ||
+					   value[len - 1] == ' '))
+		len--;
+	if (len >= dstlen)
+		len = dstlen - 1;
+	memcpy(dst, value, len);
+	dst[len] = '\0';
+}
+
+static bool
+header_is(const char *line, size_t len, const char *name, size_t *value_off)
+{
+	size_t		nlen = strlen(name);
+
+	if (len <= nlen || line[nlen] != ':' || pg_strncasecmp(line, name, nlen) != 0)
+		return false;
+	*value_off = nlen + 1;
+	return true;
+}
+
+static size_t
+header_cb(char *line, size_t size, size_t nmemb, void *userdata)
+{
+	size_t		len = size * nmemb;
+	size_t		off;
+
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
+	{
+		/* a new response (after 100-continue or a retry): forget the last */
+		memset(&header_state, 0, sizeof(header_state));
+		header_state.retry_after_ms = -1;
+	}
+	else if (header_is(line, len, "x-amzn-RequestId", &off) ||
+			 header_is(line, len, "x-amz-request-id", &off))
+		copy_header_value(header_state.request_id, sizeof(header_state.request_id),
+						  line + off, len - off);
+	else if (header_is(line, len, "Content-Type", &off))
+		copy_header_value(header_state.content_type, sizeof(header_state.content_type),
+						  line + off, len - off);
+	else if (header_is(line, len, "Retry-After", &off))
+	{
+		char		value[32];
+		char	   *end;
+		double		seconds;
+
+		copy_header_value(value, sizeof(value), line + off, len - off);
+		seconds = strtod(value, &end);
+		if (end != value && seconds >= 0 && seconds < 86400)
+			header_state.retry_after_ms = (long) (seconds * 1000);
+	}
+	return len;
+}
+
+/* Aborts the transfer when the backend is asked to cancel or die. */
+static int
+progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+			curl_off_t ultotal, curl_off_t ulnow)
+{
+	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
+}
+
+static CURL *
+get_handle(void)
+{
+	if (curl_handle == NULL)
+	{
+		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("could not initialize libcurl")));
+		curl_handle = curl_easy_init();
+		if (curl_handle == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl handle")));
+	}
+	return curl_handle;
+}
+
+/*
+ * Sleeps for ms milliseconds on the process latch, so that a cancel, a
+ * statement_timeout or a shutdown ends the wait at once.
+ */
+void
+ras_sleep_ms(long ms)
+{
+	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		remaining;
+
+		CHECK_FOR_INTERRUPTS();
+		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
+		if (remaining <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 remaining, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* Did the failed transfer get far enough that the server may have acted? */
+static bool
+request_was_sent(CURL *h, CURLcode rc)
+{
+	long		request_size = 0;
+
+	if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+		rc == CURLE_COULDNT_CONNECT || rc == CURLE_SSL_CONNECT_ERROR)
+		return false;
+	if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK)
+		return true;
+	return request_size > 0;
+}
+
+/*
+ * One attempt.  All libcurl memory is released before anything here can
+ * raise an error or process an interrupt.
+ */
+static void
+perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
+{
+	CURL	   *h = get_handle();
+	struct curl_slist *headers = NULL;
+	char		errbuf[CURL_ERROR_SIZE];
+	CURLcode	rc;
+	long		nconnects = 0;
+	bool		slist_failed = false;
+
+	curl_easy_reset(h);
+	rbuf_len = 0;
+	if (rbuf)
+		rbuf[0] = '\0';
+	rbuf_overflow = false;
+	memset(&header_state, 0, sizeof(header_state));
+	header_state.retry_after_ms = -1;
+	errbuf[0] = '\0';
+
+	for (const char *const *hp = req->headers; hp && *hp; hp++)
+	{
+		struct curl_slist *next = curl_slist_append(headers, *hp);
+
+		if (next == NULL)
+		{
+			slist_failed = true;
+			break;
+		}
+		headers = next;
+	}
+	if (!slist_failed)
+	{
+		/* no "Expect: 100-continue" round trip for large bodies */
+		struct curl_slist *next = curl_slist_append(headers, "Expect:");
+
+		if (next == NULL)
+			slist_failed = true;
+		else
+			headers = next;
+	}
+	if (slist_failed)
+	{
+		curl_slist_free_all(headers);
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) ras_connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) ras_request_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (req->body != NULL)
+	{
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+	}
+	if (strcmp(req->method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(req->method, "POST") != 0 || req->body == NULL)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+
+	rc = curl_easy_perform(h);
+
+	resp->status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconnects) == CURLE_OK)
+		connections_opened += nconnects;
+	memcpy(resp->request_id, header_state.request_id, sizeof(resp->request_id));
+	memcpy(resp->content_type, header_state.content_type, sizeof(resp->content_type));
+	resp->body = rbuf ? rbuf : "";
+	resp->body_len = rbuf_len;
+	resp->error_text[0] = '\0';
+
+	if (rc == CURLE_OK)
+		resp->outcome = RAS_OK;
+	else
+	{
+		resp->outcome = request_was_sent(h, rc) ? RAS_TRANSPORT_UNKNOWN : RAS_TRANSPORT_FAILED;
+		snprintf(resp->error_text, sizeof(resp->error_text), "%s",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	}
+	/* The handle keeps a pointer to the list: detach it before freeing. */
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+
+	/* Only now is it safe to let PostgreSQL act on a pending interrupt. */
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		CHECK_FOR_INTERRUPTS();
+	if (rbuf_overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("response from the Amazon Ads API is too large"),
+				 errdetail("The limit is %zu bytes.", RAS_MAX_RESPONSE_BYTES)));
+}
+
+/* Wait before retry n (1-based): Retry-After when given, else backoff. */
+static long
+retry_delay_ms(int attempt, long retry_after_ms)
+{
+	double		backoff;
+	double		jitter;
+
+	if (retry_after_ms >= 0)
+	{
+		/* a little jitter so that many backends do not return in step */
+		jitter = pg_prng_double(&pg_global_prng_state) * 0.1;
+		return retry_after_ms + (long) (retry_after_ms * jitter);
+	}
+	backoff = RAS_BACKOFF_BASE_MS * pow(2.0, attempt - 1);
+	if (backoff > RAS_BACKOFF_CAP_MS)
+		backoff = RAS_BACKOFF_CAP_MS;
+	/* "equal jitter": half fixed, half random */
+	return (long) (backoff / 2 + pg_prng_double(&pg_global_prng_state) * backoff / 2);
+}
+
+static bool
+should_retry(const RasHttpRequest *req, const RasHttpResponse *resp)
+{
+	switch (resp->outcome)
+	{
+		case RAS_TRANSPORT_FAILED:
+			return true;
+		case RAS_TRANSPORT_UNKNOWN:
+			return req->idempotent;
+		case RAS_OK:
+			if (resp->status == 429 || resp->status == 503)
+				return true;	/* the request was not processed */
+			if (resp->status == 500 || resp->status == 502 || resp->status == 504)
+				return req->idempotent;
+			return false;
+	}
+	return false;
+}
+
+void
+ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
+{
+	long		waited_ms = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	for (int attempt = 1;; attempt++)
+	{
+		long		delay;
+
+		perform_once(req, resp);
+		resp->attempts = attempt;
+		if (req->no_retry || !should_retry(req, resp) || attempt > ras_max_retries)
+			return;
+		delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? header_state.retry_after_ms : -1);
+		if (waited_ms + delay > ras_retry_max_wait_ms)
+			return;
+		ras_sleep_ms(delay);
+		waited_ms += delay;
+	}
+}
+
+long
+ras_http_connections_opened(void)
+{
+	return connections_opened;
+}

@@ -1,0 +1,309 @@
+/*
+ * mutate.c
+ *     The one mutation engine: create, update and delete for every entity.
+ *
+ * Items are split into batches of the entity's limit and sent in order.
+ * Each input item yields exactly one row (idx, ok, id, result), in input
+ * order.  A per-item failure is a row.  A whole batch that fails is an
+ * ERROR only when nothing at all was applied before it; otherwise the call
+ * returns what was applied and marks the rest "not applied" or "outcome
+ * unknown", so that nothing applied goes unreported.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/fmgroids.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "ras.h"
+
+typedef enum MutateOp
+{
+	OP_CREATE,
+	OP_UPDATE,
+	OP_DELETE
+} MutateOp;
+
+typedef struct MutateCall
+{
+	const RasEntity *entity;
+	MutateOp	op;
+	int			nitems;
+	char	  **items;			/* JSON text of each item (create, update) */
+	char	  **ids;			/* id of each item, when the input names it */
+} MutateCall;
+
+static const char *const op_names[] = {"create", "update", "delete"};
+
+static void
+parse_name(const char *fname, MutateCall *call)
+{
+	for (int op = OP_CREATE; op <= OP_DELETE; op++)
+	{
+		size_t		plen = strlen(op_names[op]);
+
+		if (strncmp(fname, op_names[op], plen) == 0 && fname[plen] == '_')
+		{
+			call->op = (MutateOp) op;
+			call->entity = ras_entity_by_name(fname + plen + 1);
+			if (call->entity && call->entity->create_path)
+				return;
+		}
+	}
+	elog(ERROR, "ras_mutate called through unknown function \"%s\"", fname);
+}
+
+/* The item's own id field, when it is a string or a number. */
+static char *
+item_id(JsonbContainer *item, const char *id_field)
+{
+	JsonbValue	v;
+
+	if (!getKeyJsonValueFromContainer(item, id_field, strlen(id_field), &v))
+		return NULL;
+	if (v.type == jbvString)
+		return pnstrdup(v.val.string.val, v.val.string.len);
+	if (v.type == jbvNumeric)
+		return OidOutputFunctionCall(F_NUMERIC_OUT, NumericGetDatum(v.val.numeric));
+	return NULL;
+}
+
+static void
+read_items(Jsonb *items, MutateCall *call)
+{
+	const char *what = op_names[call->op];
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+	int			cap;
+
+	if (JB_ROOT_IS_SCALAR(items) || !(JB_ROOT_IS_ARRAY(items) || JB_ROOT_IS_OBJECT(items)))
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("items must be a JSON array of objects"),
+				 errhint("Pass e.g. '[{\"%s\": \"...\"}]'::jsonb, or jsonb_agg(...) over your rows.",
+						 call->entity->id_field)));
+	if (JB_ROOT_IS_OBJECT(items))
+	{
+		/* one object is one item */
+		call->nitems = 1;
+		call->items = palloc(sizeof(char *));
+		call->ids = palloc(sizeof(char *));
+		call->items[0] = JsonbToCString(NULL, &items->root, VARSIZE(items));
+		call->ids[0] = item_id(&items->root, call->entity->id_field);
+		return;
+	}
+
+	cap = Max(JB_ROOT_COUNT(items), 1);
+	call->items = palloc(sizeof(char *) * cap);
+	call->ids = palloc(sizeof(char *) * cap);
+	it = JsonbIteratorInit(&items->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("item %d of items is not a JSON object", n),
+					 errdetail("Every item to %s is an object in the API's shape.", what)));
+		call->items[n] = JsonbToCString(NULL, v.val.binary.data, v.val.binary.len);
+		call->ids[n] = item_id(v.val.binary.data, call->entity->id_field);
+		n++;
+	}
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("items is an empty array: nothing to %s", what)));
+	call->nitems = n;
+}
+
+static void
+read_ids(Datum array, MutateCall *call)
+{
+	Datum	   *values;
+	int			n;
+
+	ras_text_array(array, &values, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("ids is an empty array: nothing to delete")));
+	call->nitems = n;
+	call->ids = palloc(sizeof(char *) * n);
+	for (int i = 0; i < n; i++)
+		call->ids[i] = ras_text_cstring(values[i]);
+}
+
+static char *
+batch_body(const MutateCall *call, int first, int count)
+{
+	const RasEntity *e = call->entity;
+	RasBody		b;
+
+	ras_body_begin(&b);
+	if (call->op == OP_DELETE)
+	{
+		ras_body_key(&b, e->delete_key);
+		if (e->delete_style == RAS_DELETE_ID_FILTER)
+		{
+			ras_body_open(&b, '{');
+			ras_body_key(&b, "include");
+		}
+		ras_body_open(&b, '[');
+		for (int i = first; i < first + count; i++)
+			ras_body_string(&b, call->ids[i]);
+		ras_body_close(&b, ']');
+		if (e->delete_style == RAS_DELETE_ID_FILTER)
+			ras_body_close(&b, '}');
+	}
+	else
+	{
+		ras_body_key(&b, e->body_key);
+		ras_body_open(&b, '[');
+		for (int i = first; i < first + count; i++)
+			ras_body_raw(&b, call->items[i]);
+		ras_body_close(&b, ']');
+	}
+	return ras_body_end(&b);
+}
+
+/* {"status": ..., "error": ..., "detail": ...} for an item with no outcome. */
+static Jsonb *
+unapplied_result(const char *status, const char *error, const char *detail)
+{
+	RasBody		b;
+	char	   *json;
+
+	ras_body_begin(&b);
+	ras_body_key(&b, "status");
+	ras_body_string(&b, status);
+	if (error)
+	{
+		ras_body_key(&b, "error");
+		ras_body_string(&b, error);
+	}
+	if (detail)
+	{
+		ras_body_key(&b, "detail");
+		ras_body_string(&b, detail);
+	}
+	json = ras_body_end(&b);
+	return ras_json_to_jsonb(json, strlen(json));
+}
+
+static void
+put_row(Tuplestorestate *ts, TupleDesc td, int idx, bool ok, const char *id, Jsonb *result)
+{
+	Datum		values[4];
+	bool		nulls[4] = {false, false, id == NULL, result == NULL};
+
+	values[0] = Int32GetDatum(idx);
+	values[1] = BoolGetDatum(ok);
+	values[2] = id ? ras_text_datum(id, strlen(id)) : (Datum) 0;
+	values[3] = result ? JsonbPGetDatum(result) : (Datum) 0;
+	tuplestore_putvalues(ts, td, values, nulls);
+}
+
+PG_FUNCTION_INFO_V1(ras_mutate);
+
+Datum
+ras_mutate(PG_FUNCTION_ARGS)
+{
+	MutateCall	call = {0};
+	const RasEntity *e;
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	RasConn    *conn;
+	const char *profile_id;
+	char	   *what;
+	char	   *prefer = NULL;
+	bool		applied_any = false;
+	int			server_pos;
+	int			profile_pos;
+
+	parse_name(get_func_name(fcinfo->flinfo->fn_oid), &call);
+	e = call.entity;
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", call.op == OP_DELETE ? "ids" : "items"),
+				 errhint("An aggregate over no rows is NULL: check the query that builds the argument.")));
+	if (call.op == OP_DELETE)
+		read_ids(PG_GETARG_DATUM(0), &call);
+	else
+		read_items(PG_GETARG_JSONB_P(0), &call);
+
+	server_pos = ras_call_arg(fcinfo, "server");
+	profile_pos = ras_call_arg(fcinfo, "profile_id");
+	conn = ras_conn_resolve(server_pos >= 0 && !PG_ARGISNULL(server_pos) ?
+							ras_text_cstring(PG_GETARG_DATUM(server_pos)) : NULL);
+	profile_id = ras_profile_resolve(profile_pos >= 0 && !PG_ARGISNULL(profile_pos) ?
+									 ras_text_cstring(PG_GETARG_DATUM(profile_pos)) : NULL);
+	ts = ras_srf_begin(fcinfo, &tupdesc);
+	what = psprintf("%s %s", op_names[call.op], e->sql_name);
+	if (e->prefer_representation && call.op != OP_DELETE)
+		prefer = "Prefer: return=representation";
+
+	for (int first = 0; first < call.nitems; first += e->batch_limit)
+	{
+		int			count = Min(e->batch_limit, call.nitems - first);
+		RasCall		rc = {0};
+		RasHttpResponse resp;
+		RasFailure	failure;
+		RasItemResult *results;
+
+		rc.method = call.op == OP_UPDATE ? e->update_method : "POST";
+		rc.path = call.op == OP_CREATE ? e->create_path :
+			call.op == OP_UPDATE ? e->update_path : e->delete_path;
+		rc.body = batch_body(&call, first, count);
+		rc.profile_id = profile_id;
+		rc.extra_header = prefer;
+		/* a repeated create could create twice; updates and deletes cannot */
+		rc.idempotent = call.op != OP_CREATE;
+		rc.what = what;
+
+		if (!ras_api_try(conn, &rc, &resp, &failure))
+		{
+			Jsonb	   *failed;
+			Jsonb	   *skipped;
+
+			if (!applied_any)
+				ras_raise_failure(&failure);
+			failed = unapplied_result(failure.maybe_applied ? "outcome unknown" : "not applied",
+									  failure.message, failure.detail);
+			skipped = unapplied_result("not applied", "an earlier batch of this call failed",
+									   NULL);
+			for (int i = first; i < call.nitems; i++)
+				put_row(ts, tupdesc, i, false, call.ids[i], i < first + count ? failed : skipped);
+			ereport(WARNING,
+					(errcode(failure.sqlstate),
+					 errmsg("%s: batch of items %d to %d failed; %d item(s) not applied",
+							what, first, first + count - 1, call.nitems - first),
+					 errdetail_internal("%s", failure.message)));
+			return (Datum) 0;
+		}
+
+		results = palloc0(sizeof(RasItemResult) * count);
+		ras_json_outcomes(resp.body, resp.body_len, e, results, count);
+		for (int i = 0; i < count; i++)
+		{
+			RasItemResult *r = &results[i];
+
+			if (!r->seen)
+				r->result = unapplied_result("outcome unknown",
+											 "the API reported no outcome for this item", NULL);
+			put_row(ts, tupdesc, first + i, r->ok, r->id ? r->id : call.ids[first + i],
+					r->result);
+			applied_any |= r->ok;
+		}
+		pfree(results);
+		pfree((char *) rc.body);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}

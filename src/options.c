@@ -1,0 +1,353 @@
+/*
+ * options.c
+ *     The foreign-data wrapper validator (server and user mapping options)
+ *     and resolving "which server, which credentials, which profile" for a
+ *     call.
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "access/htup_details.h"
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "ras.h"
+
+typedef struct RasOption
+{
+	const char *name;
+	Oid			context;		/* catalog the option belongs to */
+} RasOption;
+
+static const RasOption valid_options[] = {
+	{"region", ForeignServerRelationId},
+	{"api_url", ForeignServerRelationId},
+	{"token_url", ForeignServerRelationId},
+	{"client_id", UserMappingRelationId},
+	{"client_secret", UserMappingRelationId},
+	{"refresh_token", UserMappingRelationId},
+	{NULL, InvalidOid}
+};
+
+typedef struct RasRegion
+{
+	const char *name;
+	const char *api_url;
+	const char *token_url;
+} RasRegion;
+
+static const RasRegion regions[] = {
+	{"NA", "https://advertising-api.amazon.com", "https://api.amazon.com/auth/o2/token"},
+	{"EU", "https://advertising-api-eu.amazon.com", "https://api.amazon.co.uk/auth/o2/token"},
+	{"FE", "https://advertising-api-fe.amazon.com", "https://api.amazon.co.jp/auth/o2/token"},
+	{NULL, NULL, NULL}
+};
+
+static const RasRegion *
+region_by_name(const char *name)
+{
+	for (const RasRegion *r = regions; r->name; r++)
+		if (pg_strcasecmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+static const char *
+context_name(Oid context)
+{
+	return context == ForeignServerRelationId ? "server" :
+		context == UserMappingRelationId ? "user mapping" :
+		context == ForeignDataWrapperRelationId ? "foreign-data wrapper" : "object";
+}
+
+/* Comma-separated names of the options valid in a context. */
+static char *
+valid_option_list(Oid context)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const RasOption *o = valid_options; o->name; o++)
+		if (o->context == context)
+			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", o->name);
+	return buf.data;
+}
+
+static bool
+host_is_loopback(const char *host)
+{
+	return pg_strcasecmp(host, "localhost") == 0 ||
+		strncmp(host, "127.", 4) == 0 ||
+		strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+}
+
+/*
+ * An API or token URL must be absolute http(s); plain http only to loopback,
+ * so that a token never crosses a network in the clear.
+ */
+static void
+validate_url(const char *option, const char *url)
+{
+	CURLU	   *u = curl_url();
+	char	   *scheme = NULL;
+	char	   *host = NULL;
+	bool		ok;
+	bool		https = false;
+	bool		loopback = false;
+
+	if (u == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+	if (ok)
+	{
+		https = pg_strcasecmp(scheme, "https") == 0;
+		ok = https || pg_strcasecmp(scheme, "http") == 0;
+		loopback = host_is_loopback(host);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("invalid value for option \"%s\": \"%s\"", option, url),
+				 errhint("Give an absolute http or https URL.")));
+	if (!https && !loopback)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"%s\" must use https unless the host is loopback", option),
+				 errhint("Use an https:// URL.")));
+}
+
+PG_FUNCTION_INFO_V1(ras_fdw_validator);
+
+Datum
+ras_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const RasOption *opt;
+		char	   *value;
+
+		for (opt = valid_options; opt->name; opt++)
+			if (opt->context == catalog && strcmp(opt->name, def->defname) == 0)
+				break;
+		if (opt->name == NULL)
+		{
+			char	   *valid = valid_option_list(catalog);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\" for a ras %s", def->defname,
+							context_name(catalog)),
+					 valid[0] ? errhint("Valid options in this context are: %s.", valid)
+					 : errhint("There are no valid options in this context.")));
+		}
+
+		value = defGetString(def);
+		if (strcmp(def->defname, "region") == 0 && region_by_name(value) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid value for option \"region\": \"%s\"", value),
+					 errhint("Valid regions are: NA, EU, FE.")));
+		if (strcmp(def->defname, "api_url") == 0 || strcmp(def->defname, "token_url") == 0)
+		{
+			/* these decide where credentials are sent */
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only a superuser can set option \"%s\"", def->defname),
+						 errdetail("The option decides where access tokens are sent.")));
+			validate_url(def->defname, value);
+		}
+		if (catalog == UserMappingRelationId && value[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("option \"%s\" must not be empty", def->defname)));
+	}
+	PG_RETURN_VOID();
+}
+
+static Oid
+ras_fdw_oid(void)
+{
+	ForeignDataWrapper *fdw = GetForeignDataWrapperByName("ras", false);
+
+	return fdw->fdwid;
+}
+
+/* The server a call uses: named, else ras.server, else the only one. */
+static ForeignServer *
+resolve_server(const char *name)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			fdwid;
+	Oid			found = InvalidOid;
+	int			count = 0;
+
+	if (name == NULL || name[0] == '\0')
+		name = ras_server_guc;
+	if (name != NULL && name[0] != '\0')
+	{
+		ForeignServer *server = GetForeignServerByName(name, true);
+
+		if (server == NULL || server->fdwid != ras_fdw_oid())
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("ras server \"%s\" does not exist", name),
+					 errhint("Create it with CREATE SERVER %s FOREIGN DATA WRAPPER ras.",
+							 name)));
+		return server;
+	}
+
+	fdwid = ras_fdw_oid();
+	rel = table_open(ForeignServerRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_foreign_server form = (Form_pg_foreign_server) GETSTRUCT(tup);
+
+		if (form->srvfdw == fdwid)
+		{
+			found = form->oid;
+			count++;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (count == 0)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("no ras server is configured"),
+				 errhint("Run CREATE SERVER amazon_ads FOREIGN DATA WRAPPER ras OPTIONS (region 'NA').")));
+	if (count > 1)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("more than one ras server exists"),
+				 errhint("Name one with SET ras.server or the server argument.")));
+	return GetForeignServer(found);
+}
+
+static char *
+option_value(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, name) == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/* The user mapping of the current user (or PUBLIC) on the server. */
+static HeapTuple
+lookup_user_mapping(Oid serverid, Oid *umid, List **options)
+{
+	Oid			userid = GetUserId();
+	HeapTuple	tp;
+	Datum		datum;
+	bool		isnull;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		return NULL;
+	*umid = ((Form_pg_user_mapping) GETSTRUCT(tp))->oid;
+	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp, Anum_pg_user_mapping_umoptions,
+							&isnull);
+	*options = isnull ? NIL : untransformRelOptions(datum);
+	return tp;
+}
+
+RasConn *
+ras_conn_resolve(const char *server_name)
+{
+	ForeignServer *server = resolve_server(server_name);
+	RasConn    *conn = palloc0(sizeof(RasConn));
+	const char *region_name = option_value(server->options, "region");
+	const RasRegion *region = region_by_name(region_name ? region_name : "NA");
+	char	   *api_url = option_value(server->options, "api_url");
+	char	   *token_url = option_value(server->options, "token_url");
+	List	   *um_options = NIL;
+	HeapTuple	tp;
+	const char *const required[] = {"client_id", "client_secret", "refresh_token"};
+
+	conn->serverid = server->serverid;
+	conn->server_name = pstrdup(server->servername);
+	conn->api_url = pstrdup(api_url ? api_url : region->api_url);
+	conn->token_url = pstrdup(token_url ? token_url : region->token_url);
+	/* paths are appended with their own leading slash */
+	while (strlen(conn->api_url) > 0 && conn->api_url[strlen(conn->api_url) - 1] == '/')
+		conn->api_url[strlen(conn->api_url) - 1] = '\0';
+
+	tp = lookup_user_mapping(server->serverid, &conn->umid, &um_options);
+	if (tp == NULL)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_AUTH),
+				 errmsg("no user mapping for the current user on ras server \"%s\"",
+						server->servername),
+				 errhint("Run CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (client_id '...', client_secret '...', refresh_token '...').",
+						 server->servername)));
+	ReleaseSysCache(tp);
+
+	for (int i = 0; i < lengthof(required); i++)
+		if (option_value(um_options, required[i]) == NULL)
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_AUTH),
+					 errmsg("user mapping on ras server \"%s\" lacks option \"%s\"",
+							server->servername, required[i]),
+					 errhint("Run ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD %s '...').",
+							 server->servername, required[i])));
+	conn->client_id = option_value(um_options, "client_id");
+	conn->client_secret = option_value(um_options, "client_secret");
+	conn->refresh_token = option_value(um_options, "refresh_token");
+	return conn;
+}
+
+const char *
+ras_profile_resolve(const char *profile_id)
+{
+	if (profile_id == NULL || profile_id[0] == '\0')
+		profile_id = ras_profile_id_guc;
+	if (profile_id == NULL || profile_id[0] == '\0')
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("no Amazon Ads profile selected"),
+				 errhint("SET ras.profile_id = '...' (see ras.profiles()) or pass profile_id.")));
+	for (const char *p = profile_id; *p; p++)
+		if (*p < '0' || *p > '9')
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("invalid profile id \"%s\"", profile_id),
+					 errhint("A profile id is a number, as listed by ras.profiles().")));
+	return profile_id;
+}

@@ -1,0 +1,270 @@
+/*
+ * ras.h
+ *     Declarations shared between the files of the ras extension.
+ *
+ * Data flows SQL call -> entity descriptor -> request body -> transport ->
+ * response parsing -> rows or per-item results.  Each stage lives in its own
+ * file; this header is the only thing they share.  It must stay free of
+ * json-c (json.c and report_stream.c are the json-c boundary) and of
+ * utils/builtins.h (whose json_object() clashes with json-c).
+ */
+#ifndef RAS_H
+#define RAS_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+#include "utils/tuplestore.h"
+
+/* ---------- GUCs (ras.c) ---------- */
+extern char *ras_server_guc;
+extern char *ras_profile_id_guc;
+extern int	ras_max_retries;
+extern int	ras_retry_max_wait_ms;
+extern int	ras_request_timeout_ms;
+extern int	ras_connect_timeout_ms;
+
+/* ---------- SQLSTATEs per failure class (README documents them) ---------- */
+#define RAS_SQLSTATE_BAD_ARGUMENT	ERRCODE_INVALID_PARAMETER_VALUE		/* 22023 */
+#define RAS_SQLSTATE_NOT_FOUND		ERRCODE_UNDEFINED_OBJECT			/* 42704 */
+#define RAS_SQLSTATE_AUTH			ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION /* 28000 */
+#define RAS_SQLSTATE_PERMISSION		ERRCODE_INSUFFICIENT_PRIVILEGE		/* 42501 */
+#define RAS_SQLSTATE_THROTTLED		ERRCODE_CONFIGURATION_LIMIT_EXCEEDED	/* 53400 */
+#define RAS_SQLSTATE_REMOTE			ERRCODE_SYSTEM_ERROR				/* 58000 */
+#define RAS_SQLSTATE_TRANSPORT		ERRCODE_CONNECTION_FAILURE			/* 08006 */
+
+/* ---------- connection target (options.c) ---------- */
+typedef struct RasConn
+{
+	Oid			serverid;
+	Oid			umid;			/* user mapping: the token cache key */
+	char	   *server_name;
+	char	   *api_url;		/* no trailing slash */
+	char	   *token_url;
+	char	   *client_id;
+	char	   *client_secret;
+	char	   *refresh_token;
+} RasConn;
+
+extern RasConn *ras_conn_resolve(const char *server_name);
+extern const char *ras_profile_resolve(const char *profile_id);
+
+/* ---------- transport (http.c) ---------- */
+typedef struct RasHttpRequest
+{
+	const char *method;			/* GET, POST, PUT, DELETE */
+	const char *url;
+	const char *body;			/* NULL for none */
+	size_t		body_len;
+	const char *const *headers; /* NULL-terminated "Name: value" list */
+	bool		idempotent;		/* safe to resend after it may have been processed */
+	bool		sensitive;		/* body holds secrets: never echo it */
+	bool		no_retry;		/* caller handles every status itself */
+} RasHttpRequest;
+
+typedef enum RasOutcome
+{
+	RAS_OK,						/* got an HTTP answer (any status) */
+	RAS_TRANSPORT_FAILED,		/* no answer; request certainly not processed */
+	RAS_TRANSPORT_UNKNOWN		/* no answer; request may have been processed */
+} RasOutcome;
+
+typedef struct RasHttpResponse
+{
+	RasOutcome	outcome;
+	long		status;
+	const char *body;			/* valid until the next request */
+	size_t		body_len;
+	char		request_id[128];
+	char		content_type[128];
+	char		error_text[256];	/* transport failure description */
+	int			attempts;
+} RasHttpResponse;
+
+extern void ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp);
+extern long ras_http_connections_opened(void);
+extern void ras_sleep_ms(long ms);
+
+/* ---------- authentication (auth.c) ---------- */
+extern const char *ras_access_token(RasConn *conn, bool force_refresh);
+
+/* ---------- API calls and error mapping (api.c) ---------- */
+typedef struct RasCall
+{
+	const char *method;
+	const char *path;			/* appended to the API base URL */
+	const char *body;
+	const char *content_type;	/* NULL: application/json */
+	const char *accept;			/* NULL: application/json */
+	const char *profile_id;		/* NULL: no scope header */
+	const char *extra_header;	/* e.g. "Prefer: return=representation" */
+	bool		idempotent;
+	const char *what;			/* for messages: "list campaigns" */
+} RasCall;
+
+typedef struct RasFailure
+{
+	int			sqlstate;
+	long		status;
+	bool		maybe_applied;	/* the request may have been processed */
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+} RasFailure;
+
+extern bool ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp,
+						RasFailure *failure);
+extern void ras_api_call(RasConn *conn, const RasCall *call, RasHttpResponse *resp);
+pg_attribute_noreturn() extern void ras_raise_failure(const RasFailure *failure);
+
+/* ---------- entity descriptors (entity.c) ---------- */
+typedef enum RasColType
+{
+	RAS_COL_TEXT,
+	RAS_COL_NUMERIC,
+	RAS_COL_BOOL,
+	RAS_COL_INT8,
+	RAS_COL_DATE,
+	RAS_COL_TIMESTAMPTZ,
+	RAS_COL_JSONB,
+	RAS_COL_RAW					/* the whole object as jsonb */
+} RasColType;
+
+typedef struct RasColumn
+{
+	const char *name;			/* SQL column name */
+	RasColType	type;
+	const char *path;			/* dotted JSON path; "*" matches the only key */
+} RasColumn;
+
+typedef enum RasFilterKind
+{
+	RAS_FILTER_INCLUDE,			/* "key": {"include": [values]} */
+	RAS_FILTER_ARRAY,			/* "key": [values] */
+	RAS_FILTER_BOOL_INCLUDE,	/* "key": {"include": [true|false]} from a boolean */
+	RAS_FILTER_QUERY_TERM,		/* "key": {"include": [..], "queryTermMatchType": match} */
+	RAS_FILTER_SCALAR			/* "key": "value", a plain top-level string */
+} RasFilterKind;
+
+typedef struct RasFilter
+{
+	const char *arg;			/* SQL argument name */
+	const char *key;			/* JSON key in the list body */
+	RasFilterKind kind;
+	int			max_per_call;	/* longer lists are split into several calls */
+	const char *const *valid;	/* allowed values, NULL-terminated; NULL: any */
+	const char *match_arg;		/* QUERY_TERM: argument holding the match type */
+} RasFilter;
+
+typedef enum RasPaging
+{
+	RAS_PAGING_NONE,
+	RAS_PAGING_TOKEN,			/* maxResults + nextToken */
+	RAS_PAGING_INDEX			/* pageIndex + pageSize */
+} RasPaging;
+
+typedef enum RasDeleteStyle
+{
+	RAS_DELETE_ID_FILTER,		/* {"campaignIdFilter": {"include": [ids]}} */
+	RAS_DELETE_ID_ARRAY			/* {"campaignIds": [ids]} */
+} RasDeleteStyle;
+
+typedef struct RasEntity
+{
+	const char *sql_name;		/* ras.<sql_name>(), ras.create_<sql_name>() */
+	const char *body_key;		/* array key in bodies and answers */
+	const char *singular;		/* key of the entity in a success item */
+	const char *id_field;		/* e.g. campaignId */
+
+	/* reading */
+	const char *list_method;
+	const char *list_path;
+	const char *content_type;	/* NULL: application/json */
+	const char *accept;
+	bool		scoped;			/* needs Amazon-Advertising-API-Scope */
+	RasPaging	paging;
+	int			page_size;
+	int			result_cap;		/* the API returns no more than this; 0: none */
+	const char *fixed_body;		/* JSON members always sent, without braces */
+	const RasFilter *filters;
+	int			nfilters;
+	const RasColumn *columns;
+	int			ncolumns;
+
+	/* writing (NULL create_path: read-only) */
+	const char *create_path;
+	const char *update_method;
+	const char *update_path;
+	const char *delete_path;
+	const char *delete_key;		/* the id filter or id array key */
+	RasDeleteStyle delete_style;
+	bool		wrapped_outcomes;	/* 207 answer nested under body_key */
+	bool		prefer_representation;
+	int			batch_limit;
+} RasEntity;
+
+extern const RasEntity *ras_entity_by_name(const char *sql_name);
+
+/* ---------- JSON boundary (json.c) ---------- */
+typedef struct RasRowSink
+{
+	Tuplestorestate *tupstore;
+	TupleDesc	tupdesc;
+	const RasColumn *columns;	/* indexed by attribute number - 1 */
+	int64		max_rows;		/* 0: no limit */
+	int64		nrows;
+	struct HTAB *seen_ids;		/* dedupe across split calls; NULL: off */
+	int			id_attno;		/* 0-based attribute of the id, -1: none */
+} RasRowSink;
+
+typedef struct RasPageInfo
+{
+	int			nitems;			/* elements on the page */
+	char	   *next_token;		/* palloc'd, NULL on the last page */
+} RasPageInfo;
+
+typedef struct RasItemResult
+{
+	bool		seen;
+	bool		ok;
+	char	   *id;
+	Jsonb	   *result;
+} RasItemResult;
+
+extern void ras_json_page_to_rows(const char *body, size_t len, const char *array_key,
+								  RasRowSink *sink, RasPageInfo *page);
+extern void ras_json_outcomes(const char *body, size_t len, const RasEntity *entity,
+							  RasItemResult *results, int nitems);
+extern void ras_json_error_info(const char *body, size_t len, char **code, char **message);
+extern bool ras_json_token(const char *body, size_t len, char **access_token,
+						   int *expires_in);
+extern Jsonb *ras_json_to_jsonb(const char *body, size_t len);
+
+/* ---------- body writer (body.c) ---------- */
+typedef struct RasBody
+{
+	StringInfoData buf;
+	bool		need_comma;
+} RasBody;
+
+extern void ras_body_begin(RasBody *b);
+extern void ras_body_key(RasBody *b, const char *key);
+extern void ras_body_string(RasBody *b, const char *value);
+extern void ras_body_raw(RasBody *b, const char *json);
+extern void ras_body_int(RasBody *b, int64 value);
+extern void ras_body_open(RasBody *b, char bracket);
+extern void ras_body_close(RasBody *b, char bracket);
+extern void ras_body_string_array(RasBody *b, Datum *values, bool *nulls, int n);
+extern char *ras_body_end(RasBody *b);
+
+/* ---------- helpers (util.c) ---------- */
+extern Datum ras_text_datum(const char *s, size_t len);
+extern char *ras_text_cstring(Datum d);
+extern void ras_text_array(Datum array, Datum **values, int *n);
+extern int	ras_call_arg(FunctionCallInfo fcinfo, const char *name);
+extern Tuplestorestate *ras_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
+
+#endif							/* RAS_H */
