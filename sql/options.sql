@@ -1,0 +1,54 @@
+--
+-- Server and user mapping options are checked when they are written.
+--
+-- unknown options list what is valid
+CREATE SERVER bad FOREIGN DATA WRAPPER ras OPTIONS (endpoint 'x');
+CREATE SERVER bad FOREIGN DATA WRAPPER ras OPTIONS (client_id 'x');
+-- bad region
+CREATE SERVER bad FOREIGN DATA WRAPPER ras OPTIONS (region 'US');
+-- lower case region is fine
+CREATE SERVER eu FOREIGN DATA WRAPPER ras OPTIONS (region 'eu');
+-- a token must never travel in clear text off this machine
+CREATE SERVER bad FOREIGN DATA WRAPPER ras OPTIONS (api_url 'http://advertising-api.amazon.com');
+CREATE SERVER bad FOREIGN DATA WRAPPER ras OPTIONS (token_url 'ftp://127.0.0.1/token');
+CREATE SERVER bad FOREIGN DATA WRAPPER ras OPTIONS (api_url 'not a url');
+ALTER SERVER eu OPTIONS (ADD api_url 'https://advertising-api-eu.amazon.com');
+ALTER SERVER eu OPTIONS (ADD token_url 'http://localhost:1/auth/o2/token');
+-- user mapping options
+CREATE USER MAPPING FOR CURRENT_USER SERVER eu OPTIONS (password 'x');
+CREATE USER MAPPING FOR CURRENT_USER SERVER eu OPTIONS (client_id '');
+CREATE USER MAPPING FOR CURRENT_USER SERVER eu OPTIONS (client_id 'only-an-id');
+-- with two servers, a call must say which
+SELECT regress.try('SELECT * FROM ras.profiles()');
+SELECT regress.try($$SELECT * FROM ras.profiles(server => 'nope')$$);
+SET ras.server = 'eu';
+SELECT regress.try('SELECT * FROM ras.profiles()');
+RESET ras.server;
+-- only a superuser may point a server at another endpoint
+CREATE ROLE ras_user;
+GRANT USAGE ON FOREIGN DATA WRAPPER ras TO ras_user;
+SET ROLE ras_user;
+CREATE SERVER mine FOREIGN DATA WRAPPER ras OPTIONS (region 'FE');
+ALTER SERVER mine OPTIONS (ADD api_url 'https://evil.example.com');
+-- no user mapping for this role
+SELECT regress.try($$SELECT * FROM ras.profiles(server => 'mine')$$);
+DROP SERVER mine;
+RESET ROLE;
+DROP USER MAPPING FOR CURRENT_USER SERVER eu;
+DROP SERVER eu;
+REVOKE USAGE ON FOREIGN DATA WRAPPER ras FROM ras_user;
+DROP ROLE ras_user;
+-- the profile must be known, and numeric
+SELECT regress.try($$SELECT * FROM ras.campaigns(profile_id => 'abc')$$);
+SET ras.profile_id = '';
+SELECT regress.try('SELECT * FROM ras.campaigns()');
+RESET ras.profile_id;
+-- filter values are checked before any request
+SELECT regress.try($$SELECT * FROM ras.campaigns(states => '{LIVE}')$$);
+SELECT regress.try($$SELECT * FROM ras.targets(match_types => '{EXACT,FUZZY}')$$);
+SELECT regress.try($$SELECT * FROM ras.campaigns(names => '{x}', name_match => 'FUZZY')$$);
+SELECT regress.try($$SELECT * FROM ras.campaigns(campaign_ids => '{1,NULL}')$$);
+SELECT regress.try($$SELECT * FROM ras.campaigns(max_rows => -1)$$);
+-- an empty filter matches nothing, without asking
+SELECT count(*) FROM ras.campaigns(campaign_ids => '{}');
+SELECT count(*) FROM ras.campaigns(max_rows => 0);
