@@ -5,7 +5,7 @@
 SELECT regress.sim('POST', '/_sim/reset') IS NOT NULL AS reset;
 SET ras.max_retries = 3;
 -- two 429s with Retry-After, then success
-SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "status", "status": 429, "retry_after": 0.2, "count": 2, "path": "/ras/v1/retailers/list"}]}') IS NOT NULL AS injected;
+SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "status", "status": 429, "retry_after": 1, "count": 2, "path": "/ras/v1/retailers/list"}]}') IS NOT NULL AS injected;
 SELECT count(*) FROM ras.retailers(max_rows => 10);
 -- two 503s, then success (backoff without Retry-After)
 SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "status", "status": 503, "count": 2, "path": "/ras/v1/retailers/list"}]}') IS NOT NULL AS injected;
@@ -14,7 +14,7 @@ SELECT count(*) FROM ras.retailers(max_rows => 10);
 SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "drop", "count": 1, "path": "/ras/v1/retailers/list"}]}') IS NOT NULL AS injected;
 SELECT count(*) FROM ras.retailers(max_rows => 10);
 -- retries exhausted: throttled
-SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "status", "status": 429, "retry_after": 0.1, "count": 10, "path": "/ras/v1/retailers/list"}]}') IS NOT NULL AS injected;
+SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "status", "status": 429, "retry_after": 1, "count": 10, "path": "/ras/v1/retailers/list"}]}') IS NOT NULL AS injected;
 SELECT regress.try('SELECT count(*) FROM ras.retailers(max_rows => 10)');
 SELECT regress.sim('DELETE', '/_sim/faults') IS NOT NULL AS cleared;
 -- retries exhausted: remote server error

@@ -27,6 +27,7 @@ RESET ras.server;
 -- only a superuser may point a server at another endpoint
 CREATE ROLE ras_user;
 GRANT USAGE ON FOREIGN DATA WRAPPER ras TO ras_user;
+GRANT USAGE ON SCHEMA regress TO ras_user;
 SET ROLE ras_user;
 CREATE SERVER mine FOREIGN DATA WRAPPER ras OPTIONS (region 'FE');
 ALTER SERVER mine OPTIONS (ADD api_url 'https://evil.example.com');
@@ -37,6 +38,7 @@ RESET ROLE;
 DROP USER MAPPING FOR CURRENT_USER SERVER eu;
 DROP SERVER eu;
 REVOKE USAGE ON FOREIGN DATA WRAPPER ras FROM ras_user;
+REVOKE USAGE ON SCHEMA regress FROM ras_user;
 DROP ROLE ras_user;
 -- the profile must be known, and numeric
 SELECT regress.try($$SELECT * FROM ras.campaigns(profile_id => 'abc')$$);

@@ -45,7 +45,7 @@ END
 $$;
 -- Test helper: talks to the simulator's admin API (faults, reset, stats).
 CREATE FUNCTION regress.sim(method text, path text, body text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
   result text;
 BEGIN

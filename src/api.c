@@ -70,7 +70,7 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 	ras_json_error_info(resp->body, resp->body_len, &code, &message);
 	f->message = psprintf("could not %s: HTTP %ld%s%s", call->what, resp->status,
 						  code ? " " : "", code ? code : "");
-	if (message)
+	if (message && message[0])
 		appendStringInfo(&detail, "%s", message);
 	else
 		appendStringInfo(&detail, "The API gave no message");

@@ -69,6 +69,32 @@ static const RasColumn retailer_columns[] = {
 	{"raw", RAS_COL_RAW, NULL},
 };
 
+/*
+ * Product metadata: the RAS flavour names the retailer in retailerInfo and
+ * asks for details and eligibility on every call (the columns need them).
+ */
+static const RasFilter product_filters[] = {
+	{"retailer_id", "retailerInfo", RAS_FILTER_OBJECT, 0, NULL, NULL,
+	 .required = true, .member = "retailerId", .fixed = "\"retailerType\":\"RMS\""},
+	{"search", "searchStr", RAS_FILTER_SCALAR, 0, NULL, NULL},
+	{"offer_ids", "retailerOfferIds", RAS_FILTER_ARRAY, 300, NULL, NULL},
+};
+static const RasColumn product_columns[] = {
+	{"retailer_offer_id", RAS_COL_TEXT, "retailerOfferId"},
+	{"title", RAS_COL_TEXT, "title"},
+	{"brand", RAS_COL_TEXT, "brand"},
+	{"category", RAS_COL_TEXT, "category"},
+	{"availability", RAS_COL_TEXT, "availability"},
+	{"eligibility_status", RAS_COL_TEXT, "eligibilityStatus"},
+	{"image_url", RAS_COL_TEXT, "imageUrl"},
+	{"created_date", RAS_COL_DATE, "createdDate"},
+	{"price", RAS_COL_NUMERIC, "priceToPay.amount"},
+	{"price_currency", RAS_COL_TEXT, "priceToPay.currency"},
+	{"basis_price", RAS_COL_NUMERIC, "basisPrice.amount"},
+	{"basis_price_currency", RAS_COL_TEXT, "basisPrice.currency"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
 static const RasFilter campaign_filters[] = {
 	{"campaign_ids", "campaignIdFilter", RAS_FILTER_INCLUDE, 1000, NULL, NULL},
 	{"portfolio_ids", "portfolioIdFilter", RAS_FILTER_INCLUDE, 100, NULL, NULL},
@@ -168,6 +194,16 @@ static const RasEntity entities[] = {
 		.list_method = "POST", .list_path = "/ras/v1/retailers/list", .scoped = true,
 		.paging = RAS_PAGING_TOKEN, .page_size = 200,
 		FILTERS(retailer_filters), COLUMNS(retailer_columns),
+	},
+	{
+		.sql_name = "products", .body_key = "ProductMetadataList", .singular = "product",
+		.id_field = "retailerOfferId",
+		.list_method = "POST", .list_path = "/product/metadata", .scoped = true,
+		.content_type = "application/vnd.productmetadatarequest.v1+json",
+		.accept = "application/vnd.productmetadataresponse.v1+json",
+		.paging = RAS_PAGING_INDEX, .page_size = 300, .result_cap = 10000,
+		.fixed_body = "\"adType\":\"SP\",\"checkEligibility\":true,\"checkItemDetails\":true",
+		FILTERS(product_filters), COLUMNS(product_columns),
 	},
 	{
 		.sql_name = "campaigns", .body_key = "campaigns", .singular = "campaign",

@@ -201,28 +201,23 @@ request_was_sent(CURL *h, CURLcode rc)
 	return request_size > 0;
 }
 
-/*
- * One attempt.  All libcurl memory is released before anything here can
- * raise an error or process an interrupt.
- */
 static void
-perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
+reset_response_state(void)
 {
-	CURL	   *h = get_handle();
-	struct curl_slist *headers = NULL;
-	char		errbuf[CURL_ERROR_SIZE];
-	CURLcode	rc;
-	long		nconnects = 0;
-	bool		slist_failed = false;
-
-	curl_easy_reset(h);
 	rbuf_len = 0;
 	if (rbuf)
 		rbuf[0] = '\0';
 	rbuf_overflow = false;
 	memset(&header_state, 0, sizeof(header_state));
 	header_state.retry_after_ms = -1;
-	errbuf[0] = '\0';
+}
+
+/* The request's headers as a libcurl list; the caller frees it. */
+static struct curl_slist *
+header_list(const RasHttpRequest *req)
+{
+	struct curl_slist *headers = NULL;
+	bool		slist_failed = false;
 
 	for (const char *const *hp = req->headers; hp && *hp; hp++)
 	{
@@ -250,6 +245,52 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 		curl_slist_free_all(headers);
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	}
+	return headers;
+}
+
+/* Fills resp from the handle after a transfer, whatever its outcome. */
+static void
+finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
+{
+	long		nconnects = 0;
+
+	resp->status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconnects) == CURLE_OK)
+		connections_opened += nconnects;
+	memcpy(resp->request_id, header_state.request_id, sizeof(resp->request_id));
+	memcpy(resp->content_type, header_state.content_type, sizeof(resp->content_type));
+	resp->body = rbuf ? rbuf : "";
+	resp->body_len = rbuf_len;
+	resp->error_text[0] = '\0';
+
+	if (rc == CURLE_OK)
+		resp->outcome = RAS_OK;
+	else
+	{
+		resp->outcome = request_was_sent(h, rc) ? RAS_TRANSPORT_UNKNOWN : RAS_TRANSPORT_FAILED;
+		snprintf(resp->error_text, sizeof(resp->error_text), "%s",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	}
+}
+
+/*
+ * One attempt.  All libcurl memory is released before anything here can
+ * raise an error or process an interrupt.
+ */
+static void
+perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
+{
+	CURL	   *h = get_handle();
+	struct curl_slist *headers = NULL;
+	char		errbuf[CURL_ERROR_SIZE];
+	CURLcode	rc;
+
+	curl_easy_reset(h);
+	reset_response_state();
+	errbuf[0] = '\0';
+
+	headers = header_list(req);
 
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -275,25 +316,8 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 
 	rc = curl_easy_perform(h);
+	finish_response(h, rc, errbuf, resp);
 
-	resp->status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconnects) == CURLE_OK)
-		connections_opened += nconnects;
-	memcpy(resp->request_id, header_state.request_id, sizeof(resp->request_id));
-	memcpy(resp->content_type, header_state.content_type, sizeof(resp->content_type));
-	resp->body = rbuf ? rbuf : "";
-	resp->body_len = rbuf_len;
-	resp->error_text[0] = '\0';
-
-	if (rc == CURLE_OK)
-		resp->outcome = RAS_OK;
-	else
-	{
-		resp->outcome = request_was_sent(h, rc) ? RAS_TRANSPORT_UNKNOWN : RAS_TRANSPORT_FAILED;
-		snprintf(resp->error_text, sizeof(resp->error_text), "%s",
-				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
-	}
 	/* The handle keeps a pointer to the list: detach it before freeing. */
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(headers);
@@ -373,4 +397,219 @@ long
 ras_http_connections_opened(void)
 {
 	return connections_opened;
+}
+
+/* ---------- streamed downloads ---------- */
+
+/*
+ * A 2xx body is handed to the caller's consumer piece by piece, never held
+ * whole.  libcurl's multi interface drives the transfer so that the consumer
+ * runs between transfer steps, in ordinary backend context where it may
+ * raise errors and use PostgreSQL memory; the write callback only copies
+ * into a bounded malloc'd buffer and pauses the transfer when it is full.
+ * Non-2xx bodies (storage errors) go to the usual response buffer.  Its own
+ * handle keeps the API connection of curl_handle undisturbed.
+ */
+#define RAS_STREAM_CHUNK	((size_t) 256 * 1024)
+#define RAS_STREAM_POLL_MS	100
+
+static CURL *stream_handle = NULL;
+static CURLM *stream_multi = NULL;
+
+typedef struct StreamBuffer
+{
+	char	   *data;			/* malloc'd */
+	size_t		len;
+	size_t		cap;
+	bool		paused;			/* the callback asked libcurl to hold data */
+	bool		out_of_memory;
+} StreamBuffer;
+
+static StreamBuffer sbuf;
+
+static size_t
+stream_write_cb(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	size_t		n = size * nmemb;
+	long		status = 0;
+
+	curl_easy_getinfo(stream_handle, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status >= 300)
+		return write_cb(data, size, nmemb, userdata);
+	if (sbuf.len + n > sbuf.cap)
+	{
+		char	   *grown;
+
+		if (sbuf.len > 0)
+		{
+			/* libcurl hands the same data again once unpaused */
+			sbuf.paused = true;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		grown = realloc(sbuf.data, Max(n, RAS_STREAM_CHUNK));
+		if (grown == NULL)
+		{
+			sbuf.out_of_memory = true;
+			return 0;
+		}
+		sbuf.data = grown;
+		sbuf.cap = Max(n, RAS_STREAM_CHUNK);
+	}
+	memcpy(sbuf.data + sbuf.len, data, n);
+	sbuf.len += n;
+	return n;
+}
+
+static void
+get_stream_handles(void)
+{
+	(void) get_handle();		/* curl_global_init */
+	if (stream_multi == NULL)
+	{
+		stream_multi = curl_multi_init();
+		if (stream_multi == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl multi handle")));
+	}
+	if (stream_handle == NULL)
+	{
+		stream_handle = curl_easy_init();
+		if (stream_handle == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl handle")));
+	}
+}
+
+/* One streamed attempt; returns how many body bytes reached the consumer. */
+static size_t
+stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
+			RasHttpResponse *resp)
+{
+	CURL	   *h;
+	struct curl_slist *headers;
+	char		errbuf[CURL_ERROR_SIZE];
+	CURLcode	rc = CURLE_OK;
+	volatile bool added = false;
+	size_t		delivered = 0;
+
+	get_stream_handles();
+	h = stream_handle;
+	curl_easy_reset(h);
+	reset_response_state();
+	sbuf.len = 0;
+	sbuf.paused = false;
+	sbuf.out_of_memory = false;
+	errbuf[0] = '\0';
+	headers = header_list(req);
+
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) ras_connect_timeout_ms);
+	/* a large file may take long: give up on a stall, not on the total time */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) Max(1, ras_request_timeout_ms / 1000));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, stream_write_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	if (strcmp(req->method, "GET") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+
+	PG_TRY();
+	{
+		CURLMsg    *msg;
+		int			queued;
+
+		if (curl_multi_add_handle(stream_multi, h) != CURLM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("could not start a download")));
+		added = true;
+		for (;;)
+		{
+			int			running = 0;
+
+			if (curl_multi_perform(stream_multi, &running) != CURLM_OK)
+			{
+				rc = CURLE_RECV_ERROR;
+				break;
+			}
+			if (sbuf.len > 0)
+			{
+				size_t		len = sbuf.len;
+
+				sbuf.len = 0;
+				consume(arg, sbuf.data, len);
+				delivered += len;
+				if (sbuf.paused)
+				{
+					sbuf.paused = false;
+					curl_easy_pause(h, CURLPAUSE_CONT);
+					continue;
+				}
+			}
+			if (!running)
+				break;
+			CHECK_FOR_INTERRUPTS();
+			curl_multi_poll(stream_multi, NULL, 0, RAS_STREAM_POLL_MS, NULL);
+		}
+		while ((msg = curl_multi_info_read(stream_multi, &queued)) != NULL)
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == h)
+				rc = msg->data.result;
+	}
+	PG_FINALLY();
+	{
+		/* an abandoned transfer closes its connection here */
+		if (added)
+			curl_multi_remove_handle(stream_multi, h);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+		curl_slist_free_all(headers);
+	}
+	PG_END_TRY();
+
+	finish_response(h, rc, errbuf, resp);
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		CHECK_FOR_INTERRUPTS();
+	if (sbuf.out_of_memory || rbuf_overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while downloading a file")));
+	return delivered;
+}
+
+/*
+ * Fetches req->url and hands a 2xx body to consume(arg, data, len) as it
+ * arrives.  Retries like ras_http_execute while nothing has been consumed;
+ * once the consumer has seen data, a failure is returned as it is.  A
+ * complete body is outcome RAS_OK with a 2xx status.
+ */
+void
+ras_http_stream(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
+				RasHttpResponse *resp)
+{
+	long		waited_ms = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	for (int attempt = 1;; attempt++)
+	{
+		long		delay;
+		size_t		delivered = stream_once(req, consume, arg, resp);
+
+		resp->attempts = attempt;
+		if (delivered > 0 || req->no_retry || !should_retry(req, resp) ||
+			attempt > ras_max_retries)
+			return;
+		delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? header_state.retry_after_ms : -1);
+		if (waited_ms + delay > ras_retry_max_wait_ms)
+			return;
+		ras_sleep_ms(delay);
+		waited_ms += delay;
+	}
 }

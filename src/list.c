@@ -161,7 +161,14 @@ read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 		FilterValues *fv;
 
 		if (PG_ARGISNULL(pos))
+		{
+			if (f->required)
+				ereport(ERROR,
+						(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+						 errmsg("argument \"%s\" of ras.%s must not be NULL",
+								f->arg, e->sql_name)));
 			continue;
+		}
 		fv = &call->filters[call->nfilters++];
 		fv->filter = f;
 		fv->nchunks = 1;
@@ -170,7 +177,7 @@ read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 			fv->flag = PG_GETARG_BOOL(pos);
 			continue;
 		}
-		if (f->kind == RAS_FILTER_SCALAR)
+		if (f->kind == RAS_FILTER_SCALAR || f->kind == RAS_FILTER_OBJECT)
 		{
 			fv->match = text_arg(fcinfo, pos);
 			continue;
@@ -249,6 +256,14 @@ write_filter(RasBody *b, const FilterValues *fv)
 		case RAS_FILTER_SCALAR:
 			ras_body_string(b, fv->match);
 			break;
+		case RAS_FILTER_OBJECT:
+			ras_body_open(b, '{');
+			if (f->fixed)
+				ras_body_raw(b, f->fixed);
+			ras_body_key(b, f->member);
+			ras_body_string(b, fv->match);
+			ras_body_close(b, '}');
+			break;
 		case RAS_FILTER_INCLUDE:
 		case RAS_FILTER_QUERY_TERM:
 			ras_body_open(b, '{');
@@ -313,7 +328,12 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 		RasPageInfo page;
 		bool		more;
 
-		if (sink->max_rows > 0 && sink->max_rows - sink->nrows < page_size)
+		/*
+		 * A short last page saves transfer, but index paging places pages at
+		 * pageIndex * pageSize: there only the first page may be shortened.
+		 */
+		if (sink->max_rows > 0 && sink->max_rows - sink->nrows < page_size &&
+			(e->paging != RAS_PAGING_INDEX || page_index == 0))
 			page_size = (int) (sink->max_rows - sink->nrows);
 		if (e->result_cap > 0 && page_index * page_size >= e->result_cap)
 		{

@@ -282,9 +282,11 @@ ras_mutate(PG_FUNCTION_ARGS)
 				put_row(ts, tupdesc, i, false, call.ids[i], i < first + count ? failed : skipped);
 			ereport(WARNING,
 					(errcode(failure.sqlstate),
-					 errmsg("%s: batch of items %d to %d failed; %d item(s) not applied",
-							what, first, first + count - 1, call.nitems - first),
-					 errdetail_internal("%s", failure.message)));
+					 errmsg("%s: the batch of items %d to %d failed after earlier items were applied",
+							what, first, first + count - 1),
+					 errdetail_internal("%s. Items %d to %d are returned with ok = false, status \"%s\"; the rest, \"not applied\".",
+										failure.message, first, first + count - 1,
+										failure.maybe_applied ? "outcome unknown" : "not applied")));
 			return (Datum) 0;
 		}
 

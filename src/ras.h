@@ -85,6 +85,11 @@ typedef struct RasHttpResponse
 } RasHttpResponse;
 
 extern void ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp);
+
+/* Receives a streamed body piece by piece, in backend context: it may raise. */
+typedef void (*RasStreamConsumer) (void *arg, const char *data, size_t len);
+extern void ras_http_stream(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
+							RasHttpResponse *resp);
 extern long ras_http_connections_opened(void);
 extern void ras_sleep_ms(long ms);
 
@@ -146,7 +151,8 @@ typedef enum RasFilterKind
 	RAS_FILTER_ARRAY,			/* "key": [values] */
 	RAS_FILTER_BOOL_INCLUDE,	/* "key": {"include": [true|false]} from a boolean */
 	RAS_FILTER_QUERY_TERM,		/* "key": {"include": [..], "queryTermMatchType": match} */
-	RAS_FILTER_SCALAR			/* "key": "value", a plain top-level string */
+	RAS_FILTER_SCALAR,			/* "key": "value", a plain top-level string */
+	RAS_FILTER_OBJECT			/* "key": {fixed, "member": "value"} from a text */
 } RasFilterKind;
 
 typedef struct RasFilter
@@ -157,6 +163,9 @@ typedef struct RasFilter
 	int			max_per_call;	/* longer lists are split into several calls */
 	const char *const *valid;	/* allowed values, NULL-terminated; NULL: any */
 	const char *match_arg;		/* QUERY_TERM: argument holding the match type */
+	bool		required;		/* the call is refused when the argument is NULL */
+	const char *member;			/* OBJECT: the member the value goes to */
+	const char *fixed;			/* OBJECT: members always sent, without braces */
 } RasFilter;
 
 typedef enum RasPaging

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Amazon Ads API simulator for the ras tests (see test/README.md).
+
+    python3 test/sim/main.py [--host 127.0.0.1] [--port 0] [--port-file PATH] [--seed 42]
+                             [--public-url URL] [--report-delay SECONDS]
+                             [--bench-targets N] [--verbose]
+"""
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+
+from app import Simulator
+from server import serve
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Amazon Ads API simulator for ras tests")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 binds a free port")
+    parser.add_argument("--port-file", help="write the bound port here (atomically)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--public-url", help="base URL of report download links "
+                        "(default http://127.0.0.1:<port>)")
+    parser.add_argument("--report-delay", type=float, default=2.0,
+                        help="seconds a report takes to complete")
+    parser.add_argument("--bench-targets", type=int, default=0,
+                        help="seed N keyword targets under profile 1234567890")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print one line per API request on stderr")
+    args = parser.parse_args(argv)
+    if args.bench_targets < 0:
+        parser.error("--bench-targets must be >= 0")
+    return args
+
+
+def write_port_file(path, port):
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".port-", dir=directory)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sim = Simulator(seed=args.seed, public_url=args.public_url,
+                    report_delay=args.report_delay, bench_targets=args.bench_targets,
+                    verbose=args.verbose)
+    server = serve(sim, args.host, args.port)
+    port = server.server_address[1]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    print("ras simulator listening on %s:%d (seed %d)" % (args.host, port, args.seed),
+          file=sys.stderr, flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""The simulator's answers checked against Amazon's specs by the validating proxy.
+
+Runs a campaign-management scenario through ``prism proxy --errors`` (test/contract/)
+in front of a simulator, and fails on any request or response the proxy finds invalid.
+Skipped when test/contract/node_modules has no prism. Only schema-valid requests go
+through the proxy (it rejects the others itself, with 422); semantic errors (bid and
+budget ranges, duplicates, unknown ids) are schema-valid and do reach the simulator.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_sim import CLIENT_ID, PROFILE, SimProcess, call, campaign, token_form  # noqa: E402
+
+CONTRACT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "contract")
+PRISM = os.path.join(CONTRACT_DIR, "node_modules", ".bin", "prism")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@unittest.skipUnless(os.path.exists(PRISM), "prism is not installed in test/contract")
+class ContractTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        spec = os.path.join(cls.tmp.name, "merged.json")
+        subprocess.run([sys.executable, os.path.join(CONTRACT_DIR, "merge-specs.py"),
+                        "--out", spec], check=True, stderr=subprocess.DEVNULL)
+        cls.sim = SimProcess()
+        cls.proxy_port = free_port()
+        cls.log = open(os.path.join(cls.tmp.name, "prism.log"), "w")
+        cls.prism = subprocess.Popen(
+            [PRISM, "proxy", "--errors", "-h", "127.0.0.1", "-p", str(cls.proxy_port), spec,
+             "http://127.0.0.1:%d" % cls.sim.port],
+            stdout=cls.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", cls.proxy_port), timeout=1).close()
+                break
+            except OSError:
+                if cls.prism.poll() is not None or time.monotonic() > deadline:
+                    cls.tearDownClass()
+                    raise RuntimeError("prism did not start")
+                time.sleep(0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.prism.poll() is None:
+            cls.prism.terminate()
+            try:
+                cls.prism.wait(10)
+            except subprocess.TimeoutExpired:
+                cls.prism.kill()
+                cls.prism.wait()
+        cls.log.close()
+        cls.sim.stop()
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        call(self.sim.port, "POST", "/_sim/reset")
+        grant = call(self.sim.port, "POST", "/auth/o2/token", token_form(),
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+        self.headers = {"Authorization": "Bearer " + grant.json["access_token"],
+                        "Amazon-Advertising-API-ClientId": CLIENT_ID,
+                        "Amazon-Advertising-API-Scope": PROFILE}
+
+    def via(self, method, path, body=None, expect=200, prefer=False, **header_changes):
+        headers = dict(self.headers, **header_changes)
+        headers = {k: v for k, v in headers.items() if v is not None}
+        if prefer:
+            headers["Prefer"] = "return=representation"
+        answer = call(self.proxy_port, method, path, body, headers, timeout=30)
+        self.assertNotIn("sl-violations", answer.headers,
+                         "%s %s: %s" % (method, path, answer.headers.get("sl-violations")))
+        self.assertEqual(answer.status, expect, "%s %s: %s" % (method, path, answer.raw[:800]))
+        return answer.json
+
+    def fault(self, **spec):
+        answer = call(self.sim.port, "POST", "/_sim/faults", {"faults": [spec]})
+        self.assertEqual(answer.status, 200)
+
+    def test_accounts(self):
+        self.via("GET", "/v2/profiles", **{"Amazon-Advertising-API-Scope": None})
+        self.via("POST", "/ras/v1/retailers/list", {"maxResults": 200})
+        self.via("POST", "/ras/v1/retailers/list",
+                 {"retailerIdFilter": {"include": ["retailer-1", "retailer-50"]}})
+
+    def test_campaign_management(self):
+        created = self.via("POST", "/ras/v1/campaigns", {"campaigns": [
+            campaign("Manual"), campaign("Auto", "AUTO", tags=[{"key": "k", "value": "v"}],
+                                         startDate="2099-01-01", endDate="2099-02-01"),
+            campaign("Manual"), campaign("Low", budget=0.5),
+            campaign("Dates", startDate="2099-02-01", endDate="2099-01-01")]},
+            expect=207, prefer=True)["campaigns"]
+        manual, auto = [s["campaignId"] for s in created["success"]]
+        self.via("POST", "/ras/v1/campaigns", {"campaigns": [campaign("Plain")]}, expect=207)
+        self.via("POST", "/ras/v1/campaigns/list", {})
+        self.via("POST", "/ras/v1/campaigns/list", {"maxResults": 1})
+        self.via("POST", "/ras/v1/campaigns/list", {"nextToken": "bogus"}, expect=400)
+        self.via("PUT", "/ras/v1/campaigns", {"campaigns": [
+            {"campaignId": manual, "name": "Renamed", "endDate": None, "portfolioId": None},
+            {"campaignId": "1", "state": "PAUSED"}]}, expect=207, prefer=True)
+
+        groups = self.via("POST", "/ras/v1/adGroups", {"adGroups": [
+            {"campaignId": manual, "name": "g", "state": "ENABLED", "defaultBid": 1,
+             "retailerId": "retailer-1"},
+            {"campaignId": auto, "name": "g", "state": "ENABLED", "defaultBid": 1,
+             "retailerId": "retailer-1"},
+            {"campaignId": "1", "name": "g", "state": "ENABLED", "defaultBid": 1,
+             "retailerId": "retailer-1"},
+            {"campaignId": manual, "name": "cheap", "state": "ENABLED", "defaultBid": 0.01,
+             "retailerId": "retailer-1"}]}, expect=207, prefer=True)["adGroups"]
+        manual_ag, auto_ag = [s["adGroupId"] for s in groups["success"]]
+        self.via("POST", "/ras/v1/adGroups/list", {"campaignIdFilter": {"include": [manual]}})
+        self.via("PUT", "/ras/v1/adGroups", {"adGroups": [
+            {"adGroupId": manual_ag, "defaultBid": 2}, {"adGroupId": "1"}]},
+            expect=207, prefer=True)
+
+        ads = self.via("POST", "/ras/v1/productAds", {"productAds": [
+            {"campaignId": manual, "adGroupId": manual_ag, "state": "ENABLED",
+             "retailerId": "retailer-1", "retailerOfferId": offer}
+            for offer in ("R1-00001", "R1-00010", "R1-00001")]}, expect=207,
+            prefer=True)["productAds"]
+        ad = ads["success"][0]["productAdId"]
+        self.via("PUT", "/ras/v1/productAds",
+                 {"productAds": [{"productAdId": ad, "state": "PAUSED"}]},
+                 expect=207, prefer=True)
+        self.via("POST", "/ras/v1/productAds/list", {})
+
+        def keyword(campaign_id, ad_group_id, text, negative=False, **extra):
+            item = {"campaignId": campaign_id, "state": "ENABLED", "negative": negative,
+                    "targetType": "KEYWORD",
+                    "targetDetails": {"keywordTarget": {"keyword": text,
+                                                        "matchType": "EXACT"}}}
+            if ad_group_id:
+                item["adGroupId"] = ad_group_id
+            item.update(extra)
+            return item
+
+        targets = self.via("POST", "/ras/v1/targets", {"targets": [
+            keyword(manual, manual_ag, "shoes", bid={"bid": 1.5}),
+            keyword(manual, None, "cheap", negative=True),
+            keyword(auto, auto_ag, "positive in auto"),
+            keyword(manual, manual_ag, "low", bid={"bid": 0.001}),
+            {"campaignId": manual, "adGroupId": manual_ag, "state": "ENABLED",
+             "negative": False, "targetType": "AUTO",
+             "targetDetails": {"autoTarget": {"matchType": "KEYWORDS_CLOSE_MATCH"}}},
+            {"campaignId": manual, "adGroupId": manual_ag, "state": "ENABLED",
+             "negative": False, "targetType": "PRODUCT",
+             "targetDetails": {"productTarget": {"matchType": "PRODUCT_EXACT",
+                                                 "productId": "R1-00003",
+                                                 "productIdType": "RETAILER_OFFER"}}}]},
+            expect=207, prefer=True)["targets"]
+        target = targets["success"][0]["targetId"]
+        self.via("POST", "/ras/v1/targets/list", {"targetTypeFilter": ["AUTO"]})
+        self.via("POST", "/ras/v1/targets/list", {
+            "keywordFilter": {"include": ["shoes"], "queryTermMatchType": "BROAD_MATCH"},
+            "matchTypeFilter": ["EXACT"], "negativeFilter": {"include": [False]},
+            "targetLevelFilter": {"include": ["AD_GROUP"]}, "stateFilter": {"include":
+                                                                            ["ENABLED"]}})
+        self.via("PUT", "/ras/v1/targets", {"targets": [
+            {"targetId": target, "bid": {"bid": 2}}, {"targetId": "1", "state": "PAUSED"}]},
+            expect=207, prefer=True)
+
+        for path, id_filter, ids in (("targets", "targetIdFilter", [target, "1"]),
+                                     ("productAds", "productAdIdFilter", [ad]),
+                                     ("adGroups", "adGroupIdFilter", [manual_ag]),
+                                     ("campaigns", "campaignIdFilter", [manual, "1"])):
+            self.via("POST", "/ras/v1/%s/delete" % path, {id_filter: {"include": ids}},
+                     expect=207)
+        self.via("POST", "/ras/v1/campaigns/list", {"stateFilter": {"include": ["ARCHIVED"]}})
+
+    def test_error_statuses(self):
+        self.via("POST", "/ras/v1/campaigns/list", {}, expect=401, Authorization="Bearer no")
+        self.via("POST", "/ras/v1/campaigns/list", {}, expect=403,
+                 **{"Amazon-Advertising-API-Scope": "999"})
+        self.via("GET", "/v2/profiles", expect=401, Authorization="Bearer no",
+                 **{"Amazon-Advertising-API-Scope": None})
+        self.via("POST", "/ras/v1/retailers/list", {}, expect=401, Authorization="Bearer no")
+        for status in (429, 500, 502, 503, 504):
+            for method, path, body in (("POST", "/ras/v1/targets/list", {}),
+                                       ("POST", "/ras/v1/campaigns", {"campaigns": []}),
+                                       ("POST", "/ras/v1/retailers/list", {}),
+                                       ("GET", "/v2/profiles", None)):
+                with self.subTest(status=status, path=path):
+                    self.fault(kind="status", status=status, retry_after=1, path=path)
+                    extra = {"Amazon-Advertising-API-Scope": None} if "profiles" in path else {}
+                    self.via(method, path, body, expect=status, **extra)
+
+
+if __name__ == "__main__":
+    unittest.main()
