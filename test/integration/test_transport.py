@@ -132,7 +132,7 @@ class TransportTest(lib.RasTestCase):
         results = []
 
         def run():
-            results.append(lib.value("SELECT count(*) FROM ras.retailers()"))
+            results.append(lib.value(ON_DIRECT + "SELECT count(*) FROM ras.retailers()"))
 
         threads = [threading.Thread(target=run) for _ in range(6)]
         for t in threads:
