@@ -43,10 +43,87 @@ SELECT retailer_id, name, domain, status FROM ras.retailers() LIMIT 10;
 \echo '== 7. It is SQL: aggregate across every page of the listing'
 SELECT status, count(*) FROM ras.retailers() GROUP BY status ORDER BY status;
 
--- == 8. Campaign management ================================================
--- PLACEHOLDER: campaigns, ad groups, product ads and targets go here once the
--- C side implements them (create an auto campaign, list it, pause it, archive it).
--- ==========================================================================
+\echo
+\echo '== 8. Create an auto campaign (the RAS guide, step 2.1)'
+\echo '   Writes return one row per item: ok, the new id, and the entity as Amazon has it.'
+SELECT idx, ok, id, result->>'name' AS name, result->>'state' AS state
+FROM ras.create_campaigns('[{
+  "name": "Demo auto campaign", "budget": {"budget": 25, "budgetType": "DAILY"},
+  "targetingType": "AUTO", "state": "ENABLED", "startDate": "2030-01-01",
+  "dynamicBidding": {"strategy": "MANUAL",
+                     "placementBidding": [{"placement": "PLACEMENT_TOP", "percentage": 50}]}}]');
+SELECT campaign_id AS auto_campaign FROM ras.campaigns(names => '{Demo auto campaign}') \gset
+
+\echo
+\echo '== 9. An ad group at retailer-1, and a product ad for one of its offers (steps 2.2, 2.3)'
+SELECT ok, id, result->>'name' AS name FROM ras.create_ad_groups(jsonb_build_array(jsonb_build_object(
+  'name', 'Demo ad group', 'campaignId', :'auto_campaign', 'defaultBid', 0.75,
+  'state', 'ENABLED', 'retailerId', 'retailer-1')));
+SELECT ad_group_id AS auto_ad_group FROM ras.ad_groups(campaign_ids => ARRAY[:'auto_campaign']) \gset
+SELECT ok, id, result->>'retailerOfferId' AS offer FROM ras.create_product_ads(jsonb_build_array(jsonb_build_object(
+  'campaignId', :'auto_campaign', 'adGroupId', :'auto_ad_group', 'state', 'ENABLED',
+  'retailerId', 'retailer-1', 'retailerOfferId', 'R1-00001')));
+
+\echo
+\echo '== 10. Amazon created four auto targets with its own bids (step 2.5.1)'
+SELECT target_id, match_type, bid FROM ras.targets(campaign_ids => ARRAY[:'auto_campaign'], target_types => '{AUTO}')
+ORDER BY match_type;
+
+\echo
+\echo '== 11. Raise every auto bid by 20%, in one statement (step 2.5.2)'
+SELECT ok, id, result->'bid'->>'bid' AS new_bid
+FROM ras.update_targets((
+  SELECT jsonb_agg(jsonb_build_object('targetId', target_id, 'bid', jsonb_build_object('bid', round(bid * 1.2, 2))))
+  FROM ras.targets(campaign_ids => ARRAY[:'auto_campaign'], target_types => '{AUTO}')));
+
+\echo
+\echo '== 12. A manual campaign with keyword targets from a table (step 2.4)'
+SELECT ok FROM ras.create_campaigns('{"name": "Demo manual campaign", "budget": {"budget": 40, "budgetType": "DAILY"},
+  "targetingType": "MANUAL", "state": "ENABLED", "startDate": "2030-01-01", "dynamicBidding": {"strategy": "MANUAL"}}');
+SELECT campaign_id AS manual_campaign FROM ras.campaigns(names => '{Demo manual campaign}') \gset
+SELECT ok FROM ras.create_ad_groups(jsonb_build_array(jsonb_build_object(
+  'name', 'Demo keywords', 'campaignId', :'manual_campaign', 'defaultBid', 0.5,
+  'state', 'ENABLED', 'retailerId', 'retailer-1')));
+SELECT ad_group_id AS manual_ad_group FROM ras.ad_groups(campaign_ids => ARRAY[:'manual_campaign']) \gset
+SELECT ok FROM ras.create_product_ads(jsonb_build_array(jsonb_build_object(
+  'campaignId', :'manual_campaign', 'adGroupId', :'manual_ad_group', 'state', 'ENABLED',
+  'retailerId', 'retailer-1', 'retailerOfferId', 'R1-00002')));
+CREATE TEMP TABLE new_keywords (keyword text, match_type text, bid numeric);
+INSERT INTO new_keywords VALUES ('running shoes', 'EXACT', 0.80), ('trail shoes', 'PHRASE', 0.60),
+                                ('shoes', 'BROAD', 0.40), ('cheap shoes', 'EXACT', 0.01);
+\echo '   One bid is below the minimum: that item comes back with ok = false and Amazon''s reason.'
+SELECT idx, ok, coalesce(result->'targetDetails'->'keywordTarget'->>'keyword',
+                         result->0->'errorValue'->(result->0->>'errorType')->>'message') AS keyword_or_error
+FROM ras.create_targets((
+  SELECT jsonb_agg(jsonb_build_object(
+      'campaignId', :'manual_campaign', 'adGroupId', :'manual_ad_group', 'state', 'ENABLED',
+      'negative', false, 'targetType', 'KEYWORD',
+      'targetDetails', jsonb_build_object('keywordTarget', jsonb_build_object('matchType', match_type, 'keyword', keyword)),
+      'bid', jsonb_build_object('bid', bid)) ORDER BY keyword)
+  FROM new_keywords));
+
+\echo
+\echo '== 13. Negative keywords: one in the ad group, one for the whole campaign (step 2.6)'
+SELECT ok, result->>'targetLevel' AS level FROM ras.create_targets(jsonb_build_array(
+  jsonb_build_object('campaignId', :'manual_campaign', 'adGroupId', :'manual_ad_group', 'state', 'ENABLED',
+    'negative', true, 'targetType', 'KEYWORD',
+    'targetDetails', '{"keywordTarget": {"matchType": "EXACT", "keyword": "used shoes"}}'::jsonb),
+  jsonb_build_object('campaignId', :'manual_campaign', 'state', 'ENABLED',
+    'negative', true, 'targetType', 'KEYWORD',
+    'targetDetails', '{"keywordTarget": {"matchType": "PHRASE", "keyword": "repair"}}'::jsonb)));
+
+\echo
+\echo '== 14. Everything, joined like any other tables'
+SELECT c.name AS campaign, c.targeting_type, t.target_level, t.negative, t.match_type, t.keyword, t.bid
+FROM ras.campaigns() c JOIN ras.targets() t USING (campaign_id)
+ORDER BY c.name, t.target_level, t.negative, t.match_type;
+
+\echo
+\echo '== 15. Pause the auto campaign, then archive it'
+SELECT ok, result->>'state' AS state FROM ras.update_campaigns(jsonb_build_array(
+  jsonb_build_object('campaignId', :'auto_campaign', 'state', 'PAUSED')));
+SELECT ok, id FROM ras.delete_campaigns(ARRAY[:'auto_campaign']);
+SELECT name, state FROM ras.campaigns() ORDER BY name;
 
 \echo
 \echo '== Done. Everything above ran against the simulator; see README.md for the real API.'

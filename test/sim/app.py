@@ -22,7 +22,7 @@ from state import State
 # Feature modules whose ROUTES are served, in this order; missing optional ones are skipped.
 CORE_MODULES = ["auth", "profiles", "retailers", "entities"]
 OPTIONAL_MODULES = ["products", "reports"]
-REQUEST_LOG_LIMIT = 100000
+REQUEST_LOG_LIMIT = 20000
 REDACTED = "***"
 SECRET_KEYS = {"client_secret", "refresh_token", "access_token"}
 

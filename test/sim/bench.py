@@ -33,7 +33,8 @@ def seed(state, count):
     state.store(BENCH_PROFILE_ID, "campaigns").add(campaign_id, Entity({
         "campaignId": campaign_id, "name": "Bench Campaign",
         "budget": {"budget": 1000.0, "effectiveBudget": 1000.0, "budgetType": "DAILY"},
-        "targetingType": "MANUAL", "state": "ENABLED", "startDate": state.today(BENCH_PROFILE_ID).isoformat(),
+        "targetingType": "MANUAL", "state": "ENABLED",
+        "startDate": state.today(BENCH_PROFILE_ID).isoformat(),
         "dynamicBidding": {"strategy": "MANUAL"},
     }, now))
     state.store(BENCH_PROFILE_ID, "adGroups").add(ad_group_id, Entity({

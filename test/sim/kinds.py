@@ -3,39 +3,8 @@
 entities.py runs one generic engine over the KINDS table; what differs per entity lives
 here, as schemas (validation.py types) and a few rule hooks.
 
-Semantic rules and the errors they answer (item-level, inside a 207):
-| rule                                            | errorType / reason |
-| ----------------------------------------------- | ------------------ |
-| campaign budget < 1 / > 1,000,000               | budgetError BUDGET_TOO_LOW / BUDGET_TOO_HIGH (+ lowerLimit/upperLimit) |
-| ad group defaultBid < 0.02 / > 1000             | biddingError BID_OUT_OF_MARKET_PLACE_RANGE (+ limits, marketplace US) |
-| ad group defaultBid > campaign daily budget     | biddingError BID_GT_BUDGET |
-| target bid < 0.02 / > 1000                      | rangeError TOO_LOW / TOO_HIGH (+ limits) |
-| placementBidding percentage outside 0..900      | rangeError TOO_LOW / TOO_HIGH |
-| placementBidding > 5 items, tags > 50 items     | rangeError TOO_HIGH |
-| create with state ARCHIVED                      | rangeError INVALID_ENUM_VALUE (allowed ENABLED, PAUSED) |
-| campaign name > 128, ad group name > 255 chars  | malformedValueError TOO_LONG |
-| keyword > 80 chars, > 10 words (negative > 4)   | malformedValueError TOO_LONG |
-| startDate / endDate not YYYY-MM-DD              | dateError INVALID_DATE |
-| startDate after endDate                         | dateError START_DATE_AFTER_END_DATE |
-| new startDate / endDate before yesterday        | dateError START_DATE_EARLIER_THAN_TODAY / END_DATE_EARLIER_THAN_TODAY |
-| changing the startDate of a started campaign    | dateError UPDATING_READ_ONLY_START_DATE |
-| duplicate campaign name (profile), ad group name (campaign), offer (ad group), target (same level, type, keyword+matchType / product, negative) among non-archived | duplicateValueError DUPLICATE_VALUE |
-| unknown campaignId / adGroupId on create, ad group of another campaign | parentEntityError PARENT_ENTITY_NOT_FOUND |
-| create under an archived campaign / ad group    | entityStateError PARENT_STATUS_FORBIDS_UPDATES_AND_CREATES |
-| update of an archived entity                    | entityStateError ARCHIVED_ENTITY_CANNOT_BE_MODIFIED |
-| update under an archived parent                 | entityStateError PARENT_ARCHIVED_FORBIDS_UPDATES |
-| unknown id on update / delete                   | entityNotFoundError ENTITY_NOT_FOUND (+ entityId, entityType) |
-| changing targetingType (campaign) or a parent / identity field | otherError OTHER_ERROR |
-| unknown retailerId                              | rangeError NOT_IN_LIST |
-| retailer not ACTIVE                             | otherError OTHER_ERROR |
-| product ad retailerId != its ad group's         | rangeError NOT_IN_LIST (allowed = the ad group's) |
-| offer not in the retailer's catalogue / not eligible (when products.py is present) | adEligibilityError AD_INELIGIBLE |
-| targetType AUTO on create                       | targetingClauseSetupError AUTO_TARGETING_CLAUSE_CANNOT_BE_CREATED_MANUALLY |
-| non-negative KEYWORD / PRODUCT target in an AUTO campaign | targetingClauseSetupError TARGETING_TYPE_NOT_ALLOWED_FOR_AUTO_TARGETING_CAMPAIGN |
-| targetDetails member not matching targetType    | targetingClauseSetupError TARGETING_EXPRESSION_INVALID_VALUE |
-| bid on a negative target (update)               | targetingClauseSetupError TARGETING_EXPRESSION_INVALID_VALUE |
-| non-negative target without adGroupId           | missingValueError MISSING_VALUE (adGroupId) |
-Whole-request errors: 400 {"code": "INVALID_ARGUMENT", "message", "errors": [...]}.
+Every rule and the error it answers (errorType / reason) is listed in test/README.md,
+section "RAS campaign management"; keep the two in step.
 """
 
 import datetime
@@ -69,6 +38,7 @@ KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS, NEGATIVE_KEYWORD_MAX_WORDS = 80, 10, 4
 CURRENCY = "USD"
 MARKETPLACE = "US"
 
+
 # ---------------------------------------------------------------------- value rules
 
 def check_budget(value, errs, path):
@@ -94,6 +64,7 @@ def check_target_bid(value, errs, path):
     elif value > BID_MAX:
         errs.out_of_range(path, "TOO_HIGH", "bid must be at most %g" % BID_MAX, value,
                           "0.02", "1000")
+
 
 # ---------------------------------------------------------------------- input schemas
 
@@ -491,6 +462,7 @@ def target_check_update(ctx, entity, changes, errs):
         errs.add("targetingClauseSetupError", "TARGETING_EXPRESSION_INVALID_VALUE",
                  "negative targets have no bid", "bid", changes["bid"]["bid"])
 
+
 # ---------------------------------------------------------------------- target accessors
 
 def _keyword(data):
@@ -522,7 +494,8 @@ CAMPAIGNS = Kind(
     "campaigns", "campaign", "campaignId", "CAMPAIGN", [],
     CAMPAIGN_CREATE, CAMPAIGN_UPDATE, ["targetingType"],
     [f.id_filter("campaignIdFilter", "campaignId", 1000),
-     f.id_filter("portfolioIdFilter", "portfolioId", 100), f.state_filter(STATES), f.name_filter()],
+     f.id_filter("portfolioIdFilter", "portfolioId", 100), f.state_filter(STATES),
+     f.name_filter()],
     "CAMPAIGN", check_create=campaign_check_create, build=campaign_build,
     check_update=campaign_check_update, apply=campaign_apply,
     identity=lambda data: data["name"])
@@ -530,7 +503,8 @@ AD_GROUPS = Kind(
     "adGroups", "adGroup", "adGroupId", "AD_GROUP", [CAMPAIGN_PARENT],
     AD_GROUP_CREATE, AD_GROUP_UPDATE, ["campaignId", "retailerId"],
     [f.id_filter("adGroupIdFilter", "adGroupId", 1000),
-     f.id_filter("campaignIdFilter", "campaignId", 100), f.state_filter(STATES), f.name_filter()],
+     f.id_filter("campaignIdFilter", "campaignId", 100), f.state_filter(STATES),
+     f.name_filter()],
     "AD_GROUP", check_create=ad_group_check_create, build=ad_group_build,
     check_update=ad_group_check_update, after_create=ad_group_after_create,
     identity=lambda data: data["name"])

@@ -1,7 +1,7 @@
 """Request, Response and error helpers shared by every simulator module.
 
-Plug-in interface (kept stable: feature modules such as products.py and reports.py rely on it)
-------------------------------------------------------------------------------------------
+Plug-in interface (stable: feature modules such as products.py and reports.py rely on it)
+--------------------------------------------------------------------------------------
 A feature module is a plain Python module in this directory that defines
 
     ROUTES = [(method, regex, handler, options), ...]
@@ -33,8 +33,13 @@ What a handler can reach:
 - ``req.sim.state``: ``profiles`` (list of dicts as served by /v2/profiles),
   ``profile(profile_id)``, ``retailers`` (list of dicts), ``retailer(retailer_id)``,
   ``store(profile_id, kind)`` with kind in campaigns / adGroups / productAds / targets
-  (``.get(id)``, iteration over stored records in id order), ``now_iso()``.
-- ``req``: see ``Request`` below.
+  (``.get(id)`` and iteration give ``state.Entity`` objects, in id order: ``.data`` is
+  the entity's API fields without extendedData, ``.created``/``.updated`` ISO-8601
+  strings; treat them as read-only), ``today(profile_id)`` (a date in the profile's time
+  zone), ``now_iso()``.
+- ``req``: see ``Request`` below (``req.json`` is the parsed body or None, ``req.form``
+  the form fields, ``req.headers.get(name)`` case-insensitive, ``req.profile_id`` the
+  Scope header, ``req.client_id``).
 """
 
 import json

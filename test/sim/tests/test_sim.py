@@ -972,10 +972,10 @@ class ServerTests(SimTestCase):
 
 
 class StartupTests(unittest.TestCase):
-    def test_starts_quickly(self):
-        sim = SimProcess()
+    def test_starts_quickly_even_with_a_million_bench_targets(self):
+        sim = SimProcess("--bench-targets", "1000000")
         try:
-            self.assertLess(sim.startup, 1.5)
+            self.assertLess(sim.startup, 3.0)  # generous for loaded CI machines
         finally:
             sim.stop()
 
