@@ -2,7 +2,8 @@
 EXTENSION = ras
 MODULE_big = ras
 OBJS = src/ras.o src/options.o src/http.o src/auth.o src/api.o src/body.o \
-       src/util.o src/json.o src/entity.o src/list.o src/mutate.o
+       src/util.o src/json.o src/entity.o src/list.o src/mutate.o \
+       src/report.o src/report_stream.o
 DATA = ras--0.1.sql
 PGFILEDESC = "ras - the Amazon Ads API as SQL"
 
@@ -17,7 +18,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test bench
+.PHONY: test bench valgrind
 # Everything: build, install, simulator + validating proxy, pg_regress,
 # integration tests, contract and secret checks.
 test:
@@ -25,3 +26,7 @@ test:
 
 bench:
 	bash test/bench/run.sh
+
+# A backend under valgrind: no leaks or memory errors in ras, libcurl, json-c.
+valgrind:
+	bash test/valgrind.sh

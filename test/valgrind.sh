@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs a backend under valgrind (single-user mode, a throwaway data directory) through
+# reads, writes, split filters, per-item and whole-call errors against the simulator,
+# then fails if valgrind finds memory lost from ras, libcurl or json-c, or a memory
+# error in them.  `make valgrind`; needs the simulator: it starts one itself.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
+make -s install >/dev/null
+
+WORK=$(mktemp -d /tmp/ras-valgrind.XXXXXX)
+trap 'python3 test/stack.py stop --dir "$WORK/stack" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+python3 test/stack.py start --dir "$WORK/stack" --no-proxy >/dev/null
+. "$WORK/stack/env.sh"
+chown postgres "$WORK"
+su postgres -c "/usr/lib/postgresql/15/bin/initdb -D $WORK/data" >/dev/null 2>&1
+
+cat > "$WORK/in.sql" <<SQL
+CREATE EXTENSION ras;
+CREATE SERVER amazon_ads FOREIGN DATA WRAPPER ras OPTIONS (api_url '$RAS_SIM_URL', token_url '$RAS_TOKEN_URL');
+CREATE USER MAPPING FOR CURRENT_USER SERVER amazon_ads OPTIONS (client_id 'amzn1.application-oa2-client.sim', client_secret 'sim-client-secret', refresh_token 'Atzr|sim-refresh-token');
+SET ras.profile_id = '1234567890';
+SELECT count(*) FROM ras.profiles();
+SELECT count(*) FROM ras.retailers();
+SELECT count(*) FROM ras.retailers(retailer_ids => (SELECT array_agg('retailer-' || i) FROM generate_series(1, 250) i));
+SELECT ok FROM ras.create_campaigns('{"name": "VG", "budget": {"budget": 10, "budgetType": "DAILY"}, "targetingType": "AUTO", "state": "ENABLED", "startDate": "2030-01-01", "dynamicBidding": {"strategy": "MANUAL"}}');
+SELECT ok FROM ras.create_campaigns('{"name": "VG", "budget": {"budget": 10, "budgetType": "DAILY"}, "targetingType": "AUTO", "state": "ENABLED", "startDate": "2030-01-01", "dynamicBidding": {"strategy": "MANUAL"}}');
+SELECT count(*) FROM ras.campaigns(states => '{ENABLED}');
+SELECT count(*) FROM ras.targets();
+SELECT * FROM ras.create_campaigns('[]');
+SELECT * FROM ras.retailers(profile_id => '999');
+SELECT count(*) FROM ras.retailers();
+SQL
+chown postgres "$WORK/in.sql"
+su postgres -c "valgrind --leak-check=full --show-leak-kinds=definite,possible \
+  /usr/lib/postgresql/15/bin/postgres --single -D $WORK/data postgres < $WORK/in.sql" \
+  > "$WORK/out.txt" 2> "$WORK/valgrind.txt" || true
+
+# Report blocks (leaks and errors) whose stack passes through our code or its libraries.
+python3 - "$WORK/valgrind.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+blocks = re.split(r"==\d+== \n", text)
+ours = re.compile(r"ras\.so|libjson-c|libcurl")
+bad = [b for b in blocks if ours.search(b) and re.search(r"lost in loss record|Invalid|uninitialised|Mismatched", b)]
+for b in bad:
+    print(b)
+summary = re.search(r"definitely lost: .*", text)
+print("valgrind:", summary.group(0) if summary else "no leak summary", "(all of PostgreSQL)")
+print(f"valgrind: {len(bad)} problem(s) in ras, libcurl or json-c")
+sys.exit(1 if bad or not summary else 0)
+PY
