@@ -10,9 +10,10 @@ SUDO=
 
 # Debian packages: the server and its headers (PGXS), pg_cron (scheduled jobs),
 # libcurl / json-c / zlib (the extension's HTTP, JSON and gzip), the toolchain,
-# Python 3 (simulator, harness) and curl (handy for poking the simulator).
+# Python 3 (simulator, harness), curl (the regression tests call the simulator's admin
+# API with it) and valgrind (the leak check).
 PKGS=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-      libcurl4-openssl-dev libjson-c-dev zlib1g-dev build-essential python3 curl)
+      libcurl4-openssl-dev libjson-c-dev zlib1g-dev build-essential python3 curl valgrind)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,12 +8,13 @@
 #   integ      each test/integration/test_*.py (unittest), with RAS_* and PG* set
 #   contract   no request or response broke Amazon's specs (Prism's log)
 #   secrets    no credential in the PostgreSQL server log
+#   valgrind   (after the cluster) a backend under valgrind: no leaks in ras
 # Prints each stage's result and ends with "N passed, N failed" (individual tests where
 # the runner reports them, one per check otherwise). Exits non-zero on any failure.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$REPO"
+cd "$REPO" || exit 1
 RUN=$REPO/tmp_check/run-all   # everything a run writes (gitignored); kept for reading
 STACK=$RUN/stack
 COUNTS=$RUN/counts            # "stage passed failed" lines, shared with the inner half
@@ -197,6 +198,14 @@ if [ "$rc" -ne 0 ] && ! grep -q '^secrets ' "$COUNTS"; then
 fi
 
 stop_stack
+
+# A backend under valgrind: no leak or memory error in ras, libcurl or json-c.
+if [ "${RAS_BUILD_OK:-0}" = 1 ]; then
+  say "valgrind: test/valgrind.sh"
+  if bash test/valgrind.sh > "$RUN/valgrind.log" 2>&1; then record valgrind 1 0
+  else cat "$RUN/valgrind.log"; record valgrind 0 1; fi
+fi
+
 passed=$(awk '{p += $(NF-1)} END {print p+0}' "$COUNTS")
 failed=$(awk '{f += $NF} END {print f+0}' "$COUNTS")
 echo "$passed passed, $failed failed"

@@ -6,7 +6,6 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
 make -s install >/dev/null
 
 WORK=$(mktemp -d /tmp/ras-valgrind.XXXXXX)
