@@ -490,9 +490,9 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 	CURL	   *h;
 	struct curl_slist *headers;
 	char		errbuf[CURL_ERROR_SIZE];
-	CURLcode	rc = CURLE_OK;
+	volatile CURLcode rc = CURLE_OK;
 	volatile bool added = false;
-	size_t		delivered = 0;
+	volatile size_t delivered = 0;
 
 	get_stream_handles();
 	h = stream_handle;

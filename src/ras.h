@@ -35,6 +35,7 @@ extern int	ras_connect_timeout_ms;
 #define RAS_SQLSTATE_THROTTLED		ERRCODE_CONFIGURATION_LIMIT_EXCEEDED	/* 53400 */
 #define RAS_SQLSTATE_REMOTE			ERRCODE_SYSTEM_ERROR				/* 58000 */
 #define RAS_SQLSTATE_TRANSPORT		ERRCODE_CONNECTION_FAILURE			/* 08006 */
+#define RAS_SQLSTATE_NOT_READY		ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */
 
 /* ---------- connection target (options.c) ---------- */
 typedef struct RasConn
@@ -251,6 +252,10 @@ extern void ras_json_error_info(const char *body, size_t len, char **code, char 
 extern bool ras_json_token(const char *body, size_t len, char **access_token,
 						   int *expires_in);
 extern Jsonb *ras_json_to_jsonb(const char *body, size_t len);
+
+/* ---------- report files (report_stream.c) ---------- */
+extern bool ras_report_fetch(const char *url, Tuplestorestate *tupstore, TupleDesc tupdesc,
+							 int64 *nrows, RasHttpResponse *resp);
 
 /* ---------- body writer (body.c) ---------- */
 typedef struct RasBody
