@@ -295,6 +295,8 @@ BEGIN
             HINT = 'Name a table as schema.table or table.';
     END IF;
     qualified := pg_catalog.format('%I.%I', schema_name, table_name);
+    -- one load of a table at a time (a slow run and the next cron run)
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('ras.sync_report ' || qualified));
     IF lookback_days IS NULL OR lookback_days < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'lookback_days must be at least 1';
     END IF;
@@ -344,7 +346,7 @@ BEGIN
         WHERE t.report_type = sync_report.report_type LIMIT 1;
         last_day := coalesce(sync_report.end_date, CURRENT_DATE - 1);
         -- a day's margin: Amazon's today is the profile's, not this session's
-        first_day := pg_catalog.greatest(last_day - lookback_days + 1, CURRENT_DATE - retention + 1);
+        first_day := GREATEST(last_day - lookback_days + 1, CURRENT_DATE - retention + 1);
         IF first_day > last_day THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
                 MESSAGE = pg_catalog.format('the window ending %s is older than the %s-day retention of %s',

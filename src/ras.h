@@ -5,8 +5,8 @@
  * Data flows SQL call -> entity descriptor -> request body -> transport ->
  * response parsing -> rows or per-item results.  Each stage lives in its own
  * file; this header is the only thing they share.  It must stay free of
- * json-c (json.c and report_stream.c are the json-c boundary) and of
- * utils/builtins.h (whose json_object() clashes with json-c).
+ * json-c (json.c is the json-c boundary) and of utils/builtins.h (whose
+ * json_object() clashes with json-c).
  */
 #ifndef RAS_H
 #define RAS_H

@@ -16,8 +16,6 @@
  */
 #include "postgres.h"
 
-#include <limits.h>
-
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
@@ -635,7 +633,8 @@ interval_ms(const Interval *iv, const char *name)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
 				 errmsg("%s must not be negative", name)));
-	return ms > (double) LONG_MAX / 2 ? LONG_MAX / 2 : (long) ms;
+	/* ten years is "for ever" here, and keeps every later sum in range */
+	return ms > 3650.0 * (USECS_PER_DAY / 1000) ? 3650L * (USECS_PER_DAY / 1000) : (long) ms;
 }
 
 static const char *
@@ -1003,17 +1002,26 @@ save_status(ReportRef *r)
 	SPI_finish();
 }
 
+/*
+ * Records a final status ras decides itself.  A report ras cancelled stays
+ * CANCELLED when Amazon later forgets it.
+ */
 static void
 mark_status(ReportRef *r, const char *status)
 {
 	const char *args[] = {r->report_id, status};
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *kept;
 
-	r->status = pstrdup(status);
 	SPI_connect();
-	job_sql("UPDATE ras.report_jobs SET status = $2, updated_at = pg_catalog.now(),"
-			" completed_at = coalesce(completed_at, pg_catalog.now()) WHERE report_id = $1",
-			lengthof(args), args, SPI_OK_UPDATE);
+	job_sql("UPDATE ras.report_jobs SET updated_at = pg_catalog.now(),"
+			" status = CASE WHEN status = 'CANCELLED' AND $2 = 'NOT_FOUND' THEN status ELSE $2 END,"
+			" completed_at = coalesce(completed_at, pg_catalog.now())"
+			" WHERE report_id = $1 RETURNING status",
+			lengthof(args), args, SPI_OK_UPDATE_RETURNING);
+	kept = spi_value(caller, 1);
 	SPI_finish();
+	r->status = kept ? kept : pstrdup(status);
 }
 
 /* ----- the session's download URLs: reused until they fail or grow old ----- */
@@ -1585,7 +1593,8 @@ fetch_rows(ReportRef *r, Tuplestorestate *ts, TupleDesc tupdesc)
 		r->status = NULL;
 		if (resp.status < 400 || resp.status >= 500 || attempt >= DOWNLOAD_TRIES)
 			ereport(ERROR,
-					(errcode(resp.status >= 500 ? RAS_SQLSTATE_REMOTE : RAS_SQLSTATE_PERMISSION),
+					(errcode(resp.status >= 500 ? RAS_SQLSTATE_REMOTE :
+							 resp.status == 404 ? RAS_SQLSTATE_NOT_FOUND : RAS_SQLSTATE_PERMISSION),
 					 errmsg("could not download the file of report %s: HTTP %ld",
 							r->report_id, resp.status),
 					 errdetail("Storage said: %s (after %d attempt(s)).", storage_error(&resp),
