@@ -2,8 +2,8 @@
 EXTENSION = ras
 MODULE_big = ras
 OBJS = src/ras.o src/options.o src/http.o src/auth.o src/api.o src/body.o \
-       src/util.o src/json.o src/entity.o src/list.o src/mutate.o \
-       src/report.o src/report_stream.o
+       src/util.o src/json.o src/rows.o src/entity.o src/list.o src/mutate.o \
+       src/report.o src/report_catalog.o src/report_jobs.o src/report_stream.o
 DATA = ras--0.1.sql
 PGFILEDESC = "ras - the Amazon Ads API as SQL"
 

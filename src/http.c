@@ -31,11 +31,20 @@
 static CURL *curl_handle = NULL;
 static long connections_opened = 0;
 
-/* The response buffer: malloc'd, reused across requests, grown as needed. */
-static char *rbuf = NULL;
-static size_t rbuf_len = 0;
-static size_t rbuf_cap = 0;
-static bool rbuf_overflow = false;
+/*
+ * A byte buffer that a write callback fills.  malloc'd, not palloc'd: the
+ * callbacks run inside libcurl, where an ERROR must not be raised.
+ */
+typedef struct BodyBuffer
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		failed;			/* could not grow: the transfer was aborted */
+} BodyBuffer;
+
+/* The response body: reused across requests, grown as needed, NUL-terminated. */
+static BodyBuffer rbuf;
 
 /* What the header callback saw; copied into the response after a transfer. */
 typedef struct HeaderState
@@ -47,35 +56,59 @@ typedef struct HeaderState
 
 static HeaderState header_state;
 
+/* Makes room for cap bytes in b; false, and b->failed, when it cannot. */
+static bool
+buffer_reserve(BodyBuffer *b, size_t cap)
+{
+	char	   *grown;
+
+	if (cap <= b->cap)
+		return true;
+	grown = realloc(b->data, cap);
+	if (grown == NULL)
+	{
+		b->failed = true;
+		return false;
+	}
+	b->data = grown;
+	b->cap = cap;
+	return true;
+}
+
+/* Appends n bytes to b, which has room for them. */
+static void
+buffer_append(BodyBuffer *b, const char *data, size_t n)
+{
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+}
+
+static void
+buffer_reset(BodyBuffer *b)
+{
+	b->len = 0;
+	b->failed = false;
+}
+
 static size_t
 write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	size_t		n = size * nmemb;
 
-	if (rbuf_len + n + 1 > rbuf_cap)
+	if (rbuf.len + n + 1 > rbuf.cap)
 	{
-		size_t		want = Max(rbuf_cap * 2, rbuf_len + n + 1);
-		char	   *grown;
+		size_t		want = Max(Max(rbuf.cap * 2, rbuf.len + n + 1), 65536);
 
-		if (want < 65536)
-			want = 65536;
 		if (want > RAS_MAX_RESPONSE_BYTES)
 		{
-			rbuf_overflow = true;
+			rbuf.failed = true;
 			return 0;
 		}
-		grown = realloc(rbuf, want);
-		if (grown == NULL)
-		{
-			rbuf_overflow = true;
+		if (!buffer_reserve(&rbuf, want))
 			return 0;
-		}
-		rbuf = grown;
-		rbuf_cap = want;
 	}
-	memcpy(rbuf + rbuf_len, data, n);
-	rbuf_len += n;
-	rbuf[rbuf_len] = '\0';
+	buffer_append(&rbuf, data, n);
+	rbuf.data[rbuf.len] = '\0';
 	return n;
 }
 
@@ -204,10 +237,9 @@ request_was_sent(CURL *h, CURLcode rc)
 static void
 reset_response_state(void)
 {
-	rbuf_len = 0;
-	if (rbuf)
-		rbuf[0] = '\0';
-	rbuf_overflow = false;
+	buffer_reset(&rbuf);
+	if (rbuf.data)
+		rbuf.data[0] = '\0';
 	memset(&header_state, 0, sizeof(header_state));
 	header_state.retry_after_ms = -1;
 }
@@ -260,8 +292,8 @@ finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
 		connections_opened += nconnects;
 	memcpy(resp->request_id, header_state.request_id, sizeof(resp->request_id));
 	memcpy(resp->content_type, header_state.content_type, sizeof(resp->content_type));
-	resp->body = rbuf ? rbuf : "";
-	resp->body_len = rbuf_len;
+	resp->body = rbuf.data ? rbuf.data : "";
+	resp->body_len = rbuf.len;
 	resp->error_text[0] = '\0';
 
 	if (rc == CURLE_OK)
@@ -275,21 +307,19 @@ finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
 }
 
 /*
- * One attempt.  All libcurl memory is released before anything here can
- * raise an error or process an interrupt.
+ * Sets h up for req from a clean state, with what every transfer shares:
+ * the caller adds its own options.  Returns the header list, which the
+ * caller hands to release_headers after the transfer.
  */
-static void
-perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
+static struct curl_slist *
+prepare_transfer(CURL *h, const RasHttpRequest *req, char *errbuf,
+				 curl_write_callback write_fn)
 {
-	CURL	   *h = get_handle();
-	struct curl_slist *headers = NULL;
-	char		errbuf[CURL_ERROR_SIZE];
-	CURLcode	rc;
+	struct curl_slist *headers;
 
 	curl_easy_reset(h);
 	reset_response_state();
 	errbuf[0] = '\0';
-
 	headers = header_list(req);
 
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
@@ -297,14 +327,37 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) ras_connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) ras_request_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_fn);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	return headers;
+}
+
+/* The handle keeps a pointer to the list: detach it before freeing. */
+static void
+release_headers(CURL *h, struct curl_slist *headers)
+{
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+}
+
+/*
+ * One attempt.  All libcurl memory is released before anything here can
+ * raise an error or process an interrupt.
+ */
+static void
+perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
+{
+	CURL	   *h = get_handle();
+	char		errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *headers = prepare_transfer(h, req, errbuf, write_cb);
+	CURLcode	rc;
+
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) ras_request_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	if (req->body != NULL)
 	{
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
@@ -317,15 +370,12 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 
 	rc = curl_easy_perform(h);
 	finish_response(h, rc, errbuf, resp);
-
-	/* The handle keeps a pointer to the list: detach it before freeing. */
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(headers);
+	release_headers(h, headers);
 
 	/* Only now is it safe to let PostgreSQL act on a pending interrupt. */
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		CHECK_FOR_INTERRUPTS();
-	if (rbuf_overflow)
+	if (rbuf.failed)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("response from the Amazon Ads API is too large"),
@@ -371,6 +421,27 @@ should_retry(const RasHttpRequest *req, const RasHttpResponse *resp)
 	return false;
 }
 
+/*
+ * After attempt number attempt answered resp: waits and returns true when
+ * the request is to be sent again, false when it is not or when the wait
+ * would take the time spent waiting (*waited_ms) past ras.retry_max_wait.
+ */
+static bool
+wait_to_retry(const RasHttpRequest *req, const RasHttpResponse *resp, int attempt,
+			  long *waited_ms)
+{
+	long		delay;
+
+	if (req->no_retry || !should_retry(req, resp) || attempt > ras_max_retries)
+		return false;
+	delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? header_state.retry_after_ms : -1);
+	if (*waited_ms + delay > ras_retry_max_wait_ms)
+		return false;
+	ras_sleep_ms(delay);
+	*waited_ms += delay;
+	return true;
+}
+
 void
 ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
 {
@@ -379,17 +450,10 @@ ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
 	memset(resp, 0, sizeof(*resp));
 	for (int attempt = 1;; attempt++)
 	{
-		long		delay;
-
 		perform_once(req, resp);
 		resp->attempts = attempt;
-		if (req->no_retry || !should_retry(req, resp) || attempt > ras_max_retries)
+		if (!wait_to_retry(req, resp, attempt, &waited_ms))
 			return;
-		delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? header_state.retry_after_ms : -1);
-		if (waited_ms + delay > ras_retry_max_wait_ms)
-			return;
-		ras_sleep_ms(delay);
-		waited_ms += delay;
 	}
 }
 
@@ -416,16 +480,9 @@ ras_http_connections_opened(void)
 static CURL *stream_handle = NULL;
 static CURLM *stream_multi = NULL;
 
-typedef struct StreamBuffer
-{
-	char	   *data;			/* malloc'd */
-	size_t		len;
-	size_t		cap;
-	bool		paused;			/* the callback asked libcurl to hold data */
-	bool		out_of_memory;
-} StreamBuffer;
-
-static StreamBuffer sbuf;
+/* A 2xx body's bytes not yet consumed. */
+static BodyBuffer sbuf;
+static bool sbuf_paused;		/* the callback asked libcurl to hold data */
 
 static size_t
 stream_write_cb(char *data, size_t size, size_t nmemb, void *userdata)
@@ -438,25 +495,16 @@ stream_write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 		return write_cb(data, size, nmemb, userdata);
 	if (sbuf.len + n > sbuf.cap)
 	{
-		char	   *grown;
-
 		if (sbuf.len > 0)
 		{
 			/* libcurl hands the same data again once unpaused */
-			sbuf.paused = true;
+			sbuf_paused = true;
 			return CURL_WRITEFUNC_PAUSE;
 		}
-		grown = realloc(sbuf.data, Max(n, RAS_STREAM_CHUNK));
-		if (grown == NULL)
-		{
-			sbuf.out_of_memory = true;
+		if (!buffer_reserve(&sbuf, Max(n, RAS_STREAM_CHUNK)))
 			return 0;
-		}
-		sbuf.data = grown;
-		sbuf.cap = Max(n, RAS_STREAM_CHUNK);
 	}
-	memcpy(sbuf.data + sbuf.len, data, n);
-	sbuf.len += n;
+	buffer_append(&sbuf, data, n);
 	return n;
 }
 
@@ -496,28 +544,12 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 
 	get_stream_handles();
 	h = stream_handle;
-	curl_easy_reset(h);
-	reset_response_state();
-	sbuf.len = 0;
-	sbuf.paused = false;
-	sbuf.out_of_memory = false;
-	errbuf[0] = '\0';
-	headers = header_list(req);
-
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) ras_connect_timeout_ms);
+	buffer_reset(&sbuf);
+	sbuf_paused = false;
+	headers = prepare_transfer(h, req, errbuf, stream_write_cb);
 	/* a large file may take long: give up on a stall, not on the total time */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) Max(1, ras_request_timeout_ms / 1000));
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, stream_write_cb);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	if (strcmp(req->method, "GET") != 0)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
@@ -548,9 +580,9 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 				sbuf.len = 0;
 				consume(arg, sbuf.data, len);
 				delivered += len;
-				if (sbuf.paused)
+				if (sbuf_paused)
 				{
-					sbuf.paused = false;
+					sbuf_paused = false;
 					curl_easy_pause(h, CURLPAUSE_CONT);
 					continue;
 				}
@@ -569,15 +601,14 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 		/* an abandoned transfer closes its connection here */
 		if (added)
 			curl_multi_remove_handle(stream_multi, h);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-		curl_slist_free_all(headers);
+		release_headers(h, headers);
 	}
 	PG_END_TRY();
 
 	finish_response(h, rc, errbuf, resp);
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		CHECK_FOR_INTERRUPTS();
-	if (sbuf.out_of_memory || rbuf_overflow)
+	if (sbuf.failed || rbuf.failed)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory while downloading a file")));
@@ -599,17 +630,10 @@ ras_http_stream(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 	memset(resp, 0, sizeof(*resp));
 	for (int attempt = 1;; attempt++)
 	{
-		long		delay;
 		size_t		delivered = stream_once(req, consume, arg, resp);
 
 		resp->attempts = attempt;
-		if (delivered > 0 || req->no_retry || !should_retry(req, resp) ||
-			attempt > ras_max_retries)
+		if (delivered > 0 || !wait_to_retry(req, resp, attempt, &waited_ms))
 			return;
-		delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? header_state.retry_after_ms : -1);
-		if (waited_ms + delay > ras_retry_max_wait_ms)
-			return;
-		ras_sleep_ms(delay);
-		waited_ms += delay;
 	}
 }

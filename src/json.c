@@ -26,31 +26,29 @@
 
 #include "ras.h"
 
-#define RAS_MAX_PATH_DEPTH 6
-
 typedef struct json_object JsonC;
-
-typedef struct ColumnPath
-{
-	int			nseg;
-	char		seg[RAS_MAX_PATH_DEPTH][64];
-} ColumnPath;
 
 /* ---------- parsing ---------- */
 
 static JsonC *
 parse_or_null(const char *body, size_t len, char *errbuf, size_t errlen)
 {
-	struct json_tokener *tok = json_tokener_new();
+	struct json_tokener *tok;
 	JsonC	   *root;
 	enum json_tokener_error jerr;
 
+	/* PostgreSQL's verifier has a fast path for ASCII; json-c's check has not */
+	if (!pg_verify_mbstr(PG_UTF8, body, (int) len, true))
+	{
+		snprintf(errbuf, errlen, "the answer is not valid UTF-8");
+		return NULL;
+	}
+	tok = json_tokener_new();
 	if (tok == NULL)
 	{
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, body, (int) len);
 	jerr = json_tokener_get_error(tok);
 	if (root != NULL && jerr == json_tokener_success &&
@@ -97,9 +95,9 @@ parse_answer(const char *body, size_t len)
 	return root;
 }
 
-/* ---------- scalar conversion ---------- */
+/* ---------- json-c tree to JsonbValue ---------- */
 
-/* A string from the API in the server's encoding (json-c validated UTF-8). */
+/* A string from the API in the server's encoding (the answer was checked UTF-8). */
 static const char *
 server_string(const char *s, int len, int *outlen)
 {
@@ -115,40 +113,89 @@ server_string(const char *s, int len, int *outlen)
 	return converted;
 }
 
-static Datum
-input_datum(Oid fnoid, Oid typioparam, const char *value)
+/*
+ * A JSON number as numeric, exactly as written.  Plain decimals of up to 18
+ * digits (every id, bid and budget) are built directly; anything else goes
+ * through numeric_in.  json-c keeps the original text of a double.
+ */
+static Numeric
+number_numeric(JsonC *v)
 {
 	static FmgrInfo numeric_in_f;
-	static FmgrInfo date_in_f;
-	static FmgrInfo timestamptz_in_f;
 	static bool initialized = false;
-	FmgrInfo   *f;
+	const char *text;
+	const char *p;
+	int64		digits = 0;
+	int			ndigits = 0;
+	int			scale = -1;
+	bool		negative = false;
+
+	if (json_object_is_type(v, json_type_int))
+		return int64_to_numeric(json_object_get_int64(v));
+	text = json_object_get_string(v);
+	p = text;
+	if (*p == '-')
+		negative = true, p++;
+	for (; *p; p++)
+	{
+		if (*p >= '0' && *p <= '9' && ndigits < 18)
+		{
+			digits = digits * 10 + (*p - '0');
+			ndigits++;
+			if (scale >= 0)
+				scale++;
+		}
+		else if (*p == '.' && scale < 0)
+			scale = 0;
+		else
+			break;
+	}
+	if (*p == '\0' && ndigits > 0 && scale != 0)
+		return int64_div_fast_to_numeric(negative ? -digits : digits, Max(scale, 0));
 
 	if (!initialized)
 	{
 		fmgr_info_cxt(F_NUMERIC_IN, &numeric_in_f, TopMemoryContext);
-		fmgr_info_cxt(F_DATE_IN, &date_in_f, TopMemoryContext);
-		fmgr_info_cxt(F_TIMESTAMPTZ_IN, &timestamptz_in_f, TopMemoryContext);
 		initialized = true;
 	}
-	f = fnoid == F_NUMERIC_IN ? &numeric_in_f :
-		fnoid == F_DATE_IN ? &date_in_f : &timestamptz_in_f;
-	return InputFunctionCall(f, (char *) value, typioparam, -1);
+	return DatumGetNumeric(InputFunctionCall(&numeric_in_f, (char *) text, NUMERICOID, -1));
 }
 
-static Numeric
-number_numeric(JsonC *v)
+/* jsonb's key order: shorter keys first, then bytewise. */
+static int
+key_cmp(const JsonbPair *a, const JsonbPair *b)
 {
-	if (json_object_is_type(v, json_type_int))
-		return int64_to_numeric(json_object_get_int64(v));
-	/* json-c keeps the original text of a double: no binary round trip */
-	return DatumGetNumeric(input_datum(F_NUMERIC_IN, NUMERICOID, json_object_get_string(v)));
+	if (a->key.val.string.len != b->key.val.string.len)
+		return a->key.val.string.len < b->key.val.string.len ? -1 : 1;
+	return memcmp(a->key.val.string.val, b->key.val.string.val, a->key.val.string.len);
 }
-
-/* ---------- json-c tree to jsonb ---------- */
 
 static void
-scalar_value(JsonC *v, JsonbValue *out)
+sort_pairs(JsonbPair *pairs, int n)
+{
+	/* objects here have a dozen keys: insertion sort beats qsort */
+	for (int i = 1; i < n; i++)
+	{
+		JsonbPair	cur = pairs[i];
+		int			j = i - 1;
+
+		while (j >= 0 && key_cmp(&pairs[j], &cur) > 0)
+		{
+			pairs[j + 1] = pairs[j];
+			j--;
+		}
+		pairs[j + 1] = cur;
+	}
+}
+
+/*
+ * Builds the JsonbValue of a json-c node in the current memory context,
+ * objects with their keys already in jsonb order, so that JsonbValueToJsonb
+ * only has to lay it out.  Strings point into the json-c tree: the result is
+ * valid while the tree lives.
+ */
+static void
+jsonb_value(JsonC *v, JsonbValue *out)
 {
 	switch (v ? json_object_get_type(v) : json_type_null)
 	{
@@ -164,284 +211,65 @@ scalar_value(JsonC *v, JsonbValue *out)
 			out->type = jbvNumeric;
 			out->val.numeric = number_numeric(v);
 			break;
-		default:
+		case json_type_string:
 			{
 				int			len;
-				const char *s = server_string(json_object_get_string(v),
-											  json_object_get_string_len(v), &len);
 
 				out->type = jbvString;
-				out->val.string.val = (char *) s;
+				out->val.string.val = (char *) server_string(json_object_get_string(v),
+															 json_object_get_string_len(v),
+															 &len);
 				out->val.string.len = len;
+				break;
+			}
+		case json_type_array:
+			{
+				int			n = (int) json_object_array_length(v);
+
+				out->type = jbvArray;
+				out->val.array.rawScalar = false;
+				out->val.array.nElems = n;
+				out->val.array.elems = palloc(sizeof(JsonbValue) * Max(n, 1));
+				for (int i = 0; i < n; i++)
+					jsonb_value(json_object_array_get_idx(v, i), &out->val.array.elems[i]);
+				break;
+			}
+		case json_type_object:
+			{
+				int			n = json_object_object_length(v);
+				JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
+				int			i = 0;
+				int			klen;
+
+				for (struct lh_entry *e = json_object_get_object(v)->head; e; e = e->next)
+				{
+					const char *key = (const char *) lh_entry_k(e);
+
+					pairs[i].key.type = jbvString;
+					pairs[i].key.val.string.val = (char *) server_string(key, (int) strlen(key),
+																		 &klen);
+					pairs[i].key.val.string.len = klen;
+					pairs[i].order = i;
+					jsonb_value((JsonC *) lh_entry_v(e), &pairs[i].value);
+					i++;
+				}
+				/* json-c keeps one value per key, so sorting is all jsonb needs */
+				sort_pairs(pairs, n);
+				out->type = jbvObject;
+				out->val.object.nPairs = n;
+				out->val.object.pairs = pairs;
 				break;
 			}
 	}
 }
 
-/* Pushes a subtree; returns what the last push returned (the container). */
-static JsonbValue *
-push_tree(JsonbParseState **st, JsonC *v, JsonbIteratorToken token)
-{
-	JsonbValue	jv;
-
-	if (json_object_is_type(v, json_type_object))
-	{
-		struct json_object_iterator it = json_object_iter_begin(v);
-		struct json_object_iterator end = json_object_iter_end(v);
-
-		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
-		while (!json_object_iter_equal(&it, &end))
-		{
-			const char *key = json_object_iter_peek_name(&it);
-			int			klen;
-
-			jv.type = jbvString;
-			jv.val.string.val = (char *) server_string(key, (int) strlen(key), &klen);
-			jv.val.string.len = klen;
-			pushJsonbValue(st, WJB_KEY, &jv);
-			push_tree(st, json_object_iter_peek_value(&it), WJB_VALUE);
-			json_object_iter_next(&it);
-		}
-		return pushJsonbValue(st, WJB_END_OBJECT, NULL);
-	}
-	if (json_object_is_type(v, json_type_array))
-	{
-		size_t		n = json_object_array_length(v);
-
-		pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
-		for (size_t i = 0; i < n; i++)
-			push_tree(st, json_object_array_get_idx(v, i), WJB_ELEM);
-		return pushJsonbValue(st, WJB_END_ARRAY, NULL);
-	}
-	scalar_value(v, &jv);
-	return pushJsonbValue(st, token, &jv);
-}
-
 static Jsonb *
 tree_to_jsonb(JsonC *v)
 {
-	JsonbParseState *st = NULL;
-	JsonbValue	wrapper = {.type = jbvArray};
+	JsonbValue	jv;
 
-	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
-		return JsonbValueToJsonb(push_tree(&st, v, WJB_VALUE));
-	/* a scalar document is a one-element "raw scalar" array */
-	wrapper.val.array.rawScalar = true;
-	pushJsonbValue(&st, WJB_BEGIN_ARRAY, &wrapper);
-	push_tree(&st, v, WJB_ELEM);
-	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_ARRAY, NULL));
-}
-
-/* ---------- rows ---------- */
-
-static void
-compile_path(const char *path, ColumnPath *cp)
-{
-	const char *p = path;
-
-	cp->nseg = 0;
-	while (p && *p)
-	{
-		const char *dot = strchr(p, '.');
-		size_t		len = dot ? (size_t) (dot - p) : strlen(p);
-
-		if (cp->nseg >= RAS_MAX_PATH_DEPTH || len >= sizeof(cp->seg[0]))
-			elog(ERROR, "column path \"%s\" is too long", path);
-		memcpy(cp->seg[cp->nseg], p, len);
-		cp->seg[cp->nseg][len] = '\0';
-		cp->nseg++;
-		p = dot ? dot + 1 : NULL;
-	}
-}
-
-static JsonC *
-follow_path(JsonC *obj, const ColumnPath *cp)
-{
-	JsonC	   *cur = obj;
-
-	for (int i = 0; i < cp->nseg && cur != NULL; i++)
-	{
-		JsonC	   *next = NULL;
-
-		if (!json_object_is_type(cur, json_type_object))
-			return NULL;
-		if (cp->seg[i][0] == '*' && cp->seg[i][1] == '\0')
-		{
-			/* the only member of a one-of object, e.g. targetDetails.* */
-			struct json_object_iterator it = json_object_iter_begin(cur);
-			struct json_object_iterator end = json_object_iter_end(cur);
-
-			if (!json_object_iter_equal(&it, &end))
-				next = json_object_iter_peek_value(&it);
-		}
-		else
-			(void) json_object_object_get_ex(cur, cp->seg[i], &next);
-		cur = next;
-	}
-	return cur;
-}
-
-static Datum
-column_datum(JsonC *v, RasColType type, bool *isnull)
-{
-	*isnull = false;
-	if (type == RAS_COL_RAW || type == RAS_COL_JSONB)
-	{
-		if (v == NULL)
-		{
-			*isnull = true;
-			return (Datum) 0;
-		}
-		return JsonbPGetDatum(tree_to_jsonb(v));
-	}
-	if (v == NULL || json_object_is_type(v, json_type_null))
-	{
-		*isnull = true;
-		return (Datum) 0;
-	}
-	switch (type)
-	{
-		case RAS_COL_NUMERIC:
-			if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
-				return NumericGetDatum(number_numeric(v));
-			return input_datum(F_NUMERIC_IN, NUMERICOID, json_object_get_string(v));
-		case RAS_COL_BOOL:
-			if (json_object_is_type(v, json_type_boolean))
-				return BoolGetDatum(json_object_get_boolean(v));
-			return BoolGetDatum(pg_strcasecmp(json_object_get_string(v), "true") == 0);
-		case RAS_COL_INT8:
-			return Int64GetDatum(json_object_get_int64(v));
-		case RAS_COL_DATE:
-			return input_datum(F_DATE_IN, DATEOID, json_object_get_string(v));
-		case RAS_COL_TIMESTAMPTZ:
-			return input_datum(F_TIMESTAMPTZ_IN, TIMESTAMPTZOID, json_object_get_string(v));
-		default:
-			{
-				int			len;
-				const char *s;
-
-				if (json_object_is_type(v, json_type_string))
-					s = server_string(json_object_get_string(v),
-									  json_object_get_string_len(v), &len);
-				else
-				{
-					s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-					s = server_string(s, (int) strlen(s), &len);
-				}
-				return ras_text_datum(s, len);
-			}
-	}
-}
-
-/* Adds the row unless an earlier split call already returned its id. */
-static bool
-first_sighting(RasRowSink *sink, JsonC *elem, const ColumnPath *paths)
-{
-	JsonC	   *idv;
-	const char *id;
-	char		key[NAMEDATALEN * 2];
-	bool		found;
-
-	if (sink->seen_ids == NULL || sink->id_attno < 0)
-		return true;
-	idv = follow_path(elem, &paths[sink->id_attno]);
-	if (idv == NULL)
-		return true;
-	id = json_object_get_string(idv);
-	memset(key, 0, sizeof(key));
-	strlcpy(key, id, sizeof(key));
-	hash_search(sink->seen_ids, key, HASH_ENTER, &found);
-	return !found;
-}
-
-static void
-emit_rows(JsonC *array, RasRowSink *sink, RasPageInfo *page)
-{
-	int			natts = sink->tupdesc->natts;
-	Datum	   *values = palloc(sizeof(Datum) * natts);
-	bool	   *nulls = palloc(sizeof(bool) * natts);
-	ColumnPath *paths = palloc(sizeof(ColumnPath) * natts);
-	MemoryContext row_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras row",
-												  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old;
-	size_t		n = json_object_array_length(array);
-
-	for (int a = 0; a < natts; a++)
-		compile_path(sink->columns[a].path, &paths[a]);
-
-	page->nitems = (int) n;
-	for (size_t i = 0; i < n; i++)
-	{
-		JsonC	   *elem = json_object_array_get_idx(array, i);
-
-		if (sink->max_rows > 0 && sink->nrows >= sink->max_rows)
-			break;
-		if (!json_object_is_type(elem, json_type_object))
-			ereport(ERROR,
-					(errcode(RAS_SQLSTATE_REMOTE),
-					 errmsg("unexpected answer from the Amazon Ads API: list item %zu is not an object", i)));
-		if (!first_sighting(sink, elem, paths))
-			continue;
-
-		old = MemoryContextSwitchTo(row_ctx);
-		for (int a = 0; a < natts; a++)
-		{
-			JsonC	   *v = sink->columns[a].type == RAS_COL_RAW ? elem
-				: follow_path(elem, &paths[a]);
-
-			values[a] = column_datum(v, sink->columns[a].type, &nulls[a]);
-		}
-		MemoryContextSwitchTo(old);
-		tuplestore_putvalues(sink->tupstore, sink->tupdesc, values, nulls);
-		MemoryContextReset(row_ctx);
-		sink->nrows++;
-	}
-	MemoryContextDelete(row_ctx);
-}
-
-void
-ras_json_page_to_rows(const char *body, size_t len, const char *array_key,
-					  RasRowSink *sink, RasPageInfo *page)
-{
-	JsonC	   *root = parse_answer(body, len);
-
-	page->nitems = 0;
-	page->next_token = NULL;
-	PG_TRY();
-	{
-		JsonC	   *array = root;
-		JsonC	   *next = NULL;
-
-		if (array_key != NULL)
-		{
-			if (!json_object_is_type(root, json_type_object) ||
-				!json_object_object_get_ex(root, array_key, &array))
-				array = NULL;
-			if (json_object_is_type(root, json_type_object) &&
-				json_object_object_get_ex(root, "nextToken", &next) &&
-				json_object_is_type(next, json_type_string) &&
-				json_object_get_string_len(next) > 0)
-				page->next_token = pstrdup(json_object_get_string(next));
-		}
-		if (array != NULL && json_object_is_type(array, json_type_null))
-			array = NULL;		/* an empty page may omit its list */
-		else if (array == NULL && array_key == NULL)
-			ereport(ERROR,
-					(errcode(RAS_SQLSTATE_REMOTE),
-					 errmsg("unexpected answer from the Amazon Ads API: no list")));
-		if (array != NULL && !json_object_is_type(array, json_type_array))
-			ereport(ERROR,
-					(errcode(RAS_SQLSTATE_REMOTE),
-					 errmsg("unexpected answer from the Amazon Ads API: \"%s\" is not a list",
-							array_key ? array_key : "answer")));
-		if (array != NULL)
-			emit_rows(array, sink, page);
-	}
-	PG_FINALLY();
-	{
-		json_object_put(root);
-	}
-	PG_END_TRY();
+	jsonb_value(v, &jv);
+	return JsonbValueToJsonb(&jv);
 }
 
 /* ---------- per-item outcomes of a write ---------- */

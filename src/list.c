@@ -351,7 +351,7 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 		rc.what = what;
 
 		ras_api_call(conn, &rc, &resp);
-		ras_json_page_to_rows(resp.body, resp.body_len, e->body_key, sink, &page);
+		ras_rows_page(resp.body, resp.body_len, e->body_key, sink, &page);
 
 		MemoryContextSwitchTo(old);
 		next_token = page.next_token ? pstrdup(page.next_token) : NULL;
@@ -401,6 +401,7 @@ ras_list(PG_FUNCTION_ARGS)
 
 	sink.tupstore = ras_srf_begin(fcinfo, &sink.tupdesc);
 	sink.columns = map_columns(e, sink.tupdesc);
+	ras_rows_prepare(&sink);
 	sink.id_attno = -1;
 	if (call->empty)
 		return (Datum) 0;

@@ -17,6 +17,7 @@
 #include "utils/fmgroids.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "ras.h"
 
@@ -223,6 +224,7 @@ ras_mutate(PG_FUNCTION_ARGS)
 	char	   *what;
 	char	   *prefer = NULL;
 	bool		applied_any = false;
+	MemoryContext batch_ctx;
 	int			server_pos;
 	int			profile_pos;
 
@@ -249,6 +251,9 @@ ras_mutate(PG_FUNCTION_ARGS)
 	if (e->prefer_representation && call.op != OP_DELETE)
 		prefer = "Prefer: return=representation";
 
+	/* everything a batch allocates goes when its rows are in the tuplestore */
+	batch_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras batch",
+									  ALLOCSET_DEFAULT_SIZES);
 	for (int first = 0; first < call.nitems; first += e->batch_limit)
 	{
 		int			count = Min(e->batch_limit, call.nitems - first);
@@ -256,6 +261,7 @@ ras_mutate(PG_FUNCTION_ARGS)
 		RasHttpResponse resp;
 		RasFailure	failure;
 		RasItemResult *results;
+		MemoryContext old = MemoryContextSwitchTo(batch_ctx);
 
 		rc.method = call.op == OP_UPDATE ? e->update_method : "POST";
 		rc.path = call.op == OP_CREATE ? e->create_path :
@@ -287,6 +293,7 @@ ras_mutate(PG_FUNCTION_ARGS)
 					 errdetail_internal("%s. Items %d to %d are returned with ok = false, status \"%s\"; the rest, \"not applied\".",
 										failure.message, first, first + count - 1,
 										failure.maybe_applied ? "outcome unknown" : "not applied")));
+			MemoryContextSwitchTo(old);
 			return (Datum) 0;
 		}
 
@@ -303,8 +310,8 @@ ras_mutate(PG_FUNCTION_ARGS)
 					r->result);
 			applied_any |= r->ok;
 		}
-		pfree(results);
-		pfree((char *) rc.body);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(batch_ctx);
 		CHECK_FOR_INTERRUPTS();
 	}
 	return (Datum) 0;

@@ -16,6 +16,7 @@
 #include "access/tupdesc.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
@@ -228,6 +229,7 @@ typedef struct RasRowSink
 	int64		nrows;
 	struct HTAB *seen_ids;		/* dedupe across split calls; NULL: off */
 	int			id_attno;		/* 0-based attribute of the id, -1: none */
+	struct RasRowPlan *plan;	/* compiled column paths (rows.c) */
 } RasRowSink;
 
 typedef struct RasPageInfo
@@ -235,6 +237,12 @@ typedef struct RasPageInfo
 	int			nitems;			/* elements on the page */
 	char	   *next_token;		/* palloc'd, NULL on the last page */
 } RasPageInfo;
+
+/* ---------- listings as rows (rows.c) ---------- */
+extern void ras_rows_prepare(RasRowSink *sink);
+extern bool ras_rows_full(const RasRowSink *sink);
+extern void ras_rows_page(const char *body, size_t len, const char *array_key,
+						  RasRowSink *sink, RasPageInfo *page);
 
 typedef struct RasItemResult
 {
@@ -244,8 +252,6 @@ typedef struct RasItemResult
 	Jsonb	   *result;
 } RasItemResult;
 
-extern void ras_json_page_to_rows(const char *body, size_t len, const char *array_key,
-								  RasRowSink *sink, RasPageInfo *page);
 extern void ras_json_outcomes(const char *body, size_t len, const RasEntity *entity,
 							  RasItemResult *results, int nitems);
 extern void ras_json_error_info(const char *body, size_t len, char **code, char **message);
@@ -278,7 +284,9 @@ extern char *ras_body_end(RasBody *b);
 extern Datum ras_text_datum(const char *s, size_t len);
 extern char *ras_text_cstring(Datum d);
 extern void ras_text_array(Datum array, Datum **values, int *n);
+extern Datum ras_text_list_array(List *strings);
 extern int	ras_call_arg(FunctionCallInfo fcinfo, const char *name);
+extern char *ras_arg_text(FunctionCallInfo fcinfo, const char *name);
 extern Tuplestorestate *ras_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
 
 #endif							/* RAS_H */

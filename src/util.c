@@ -38,6 +38,19 @@ ras_text_cstring(Datum d)
 	return s;
 }
 
+/* A one-dimensional text[] of the C strings in a List. */
+Datum
+ras_text_list_array(List *strings)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(list_length(strings), 1));
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		d[n++] = ras_text_datum(lfirst(lc), strlen(lfirst(lc)));
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 /*
  * The elements of a text[]; NULL elements are refused, since every API
  * list we send is a list of values.
@@ -83,6 +96,15 @@ ras_call_arg(FunctionCallInfo fcinfo, const char *name)
 			break;
 		}
 	return found;
+}
+
+/* The text argument called name as a C string; NULL when it is NULL or absent. */
+char *
+ras_arg_text(FunctionCallInfo fcinfo, const char *name)
+{
+	int			pos = ras_call_arg(fcinfo, name);
+
+	return (pos < 0 || PG_ARGISNULL(pos)) ? NULL : ras_text_cstring(PG_GETARG_DATUM(pos));
 }
 
 /* Sets up materialize mode and returns the tuplestore to fill. */

@@ -1,0 +1,63 @@
+/*
+ * report.h
+ *     Declarations shared between the reporting files: the catalogue
+ *     (report_catalog.c), the ras.report_jobs table (report_jobs.c) and the
+ *     API calls and SQL functions (report.c).  Like ras.h, it stays free of
+ *     json-c.
+ */
+#ifndef RAS_REPORT_H
+#define RAS_REPORT_H
+
+#include "ras.h"
+
+/* One report to ask Amazon for: a request cut to the range its type allows. */
+typedef struct ReportPiece
+{
+	/* from the catalogue */
+	const char *report_type;
+	const char *time_unit;
+	char	   *start_date;		/* YYYY-MM-DD */
+	char	   *end_date;
+	char	   *configuration;	/* JSON */
+	char	   *body;			/* JSON: the request */
+
+	/* from requesting it */
+	char	   *hash;			/* of server, profile and body */
+	char	   *report_id;
+	char	   *status;
+} ReportPiece;
+
+/* Where a report lives and what is known of it. */
+typedef struct ReportRef
+{
+	char	   *report_id;
+	RasConn    *conn;
+	const char *profile_id;
+	bool		recorded;		/* ras.report_jobs has it */
+	char	   *status;			/* NULL: not asked yet */
+	char	   *failure_reason;
+	char	   *url;
+	char	   *file_size;
+	char	   *report_type;
+	char	   *start_date;
+	char	   *end_date;
+	Jsonb	   *configuration;
+} ReportRef;
+
+/* ---------- the catalogue (report_catalog.c) ---------- */
+extern List *ras_report_pieces(FunctionCallInfo fcinfo);
+
+/* ---------- ras.report_jobs and the session's URLs (report_jobs.c) ---------- */
+extern char *ras_job_config_hash(const char *server, const char *profile_id, const char *body);
+extern char *ras_job_reusable(const char *hash, long max_age_ms);
+extern void ras_job_insert(const ReportPiece *p, const char *server, const char *profile_id);
+extern bool ras_job_location(const char *report_id, char **server, char **profile_id);
+extern void ras_job_save_status(const ReportRef *r);
+extern void ras_job_mark_status(ReportRef *r, const char *status);
+extern void ras_job_return_rows(FunctionCallInfo fcinfo, List *refs);
+
+extern void ras_job_url_remember(const char *report_id, const char *url);
+extern const char *ras_job_url(const char *report_id);
+extern void ras_job_url_forget(const char *report_id);
+
+#endif							/* RAS_REPORT_H */
