@@ -266,6 +266,7 @@ DECLARE
     c record;
     api_names text[] := '{}';
     col_defs text[] := '{}';
+    plain_names text[] := '{}';
     col_names text[] := '{}';
     col_exprs text[] := '{}';
     key_names text[] := '{}';
@@ -305,6 +306,7 @@ BEGIN
     FOR c IN SELECT * FROM ras.report_columns(sync_report.report_type, sync_report.group_by,
                                               sync_report.columns, 'DAILY', true) LOOP
         api_names := api_names || c.api_name;
+        plain_names := plain_names || c.column_name;
         col_names := col_names || pg_catalog.quote_ident(c.column_name);
         col_defs := col_defs || pg_catalog.format('%I %s', c.column_name, c.data_type);
         col_exprs := col_exprs || pg_catalog.format('(r.j ->> %L)::%s', c.api_name, c.data_type);
@@ -325,13 +327,12 @@ BEGIN
             pg_catalog.array_to_string(key_names, ', '));
         said := said || pg_catalog.format('created %s', qualified);
     ELSE
-        FOR c IN SELECT * FROM ras.report_columns(sync_report.report_type, sync_report.group_by,
-                                                  sync_report.columns, 'DAILY', true) r
-                 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                                   WHERE a.attrelid = qualified::regclass
-                                     AND a.attname = r.column_name AND NOT a.attisdropped) LOOP
-            EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN %I %s',
-                                      qualified, c.column_name, c.data_type);
+        FOR i IN 1 .. pg_catalog.cardinality(plain_names) LOOP
+            IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                           WHERE a.attrelid = qualified::regclass
+                             AND a.attname = plain_names[i] AND NOT a.attisdropped) THEN
+                EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN %s', qualified, col_defs[i]);
+            END IF;
         END LOOP;
     END IF;
 

@@ -1,28 +1,26 @@
 /*
  * json.c
- *     The json-c boundary: parses API answers and turns them into Datums,
- *     rows and per-item outcomes.
+ *     Parsing API answers.
+ *
+ * Whole answers that become data (list pages, 207 outcomes, report status)
+ * are parsed once into jsonb by PostgreSQL's own parser.  The small answers
+ * that only feed messages and the token cache (error bodies of every
+ * family's shape, Login with Amazon's token answer) are read with json-c,
+ * which copes with any shape without raising an error.
  *
  * This file includes json-c and therefore never includes utils/builtins.h
  * (its json_object() clashes with json-c's type).  json-c allocates with
- * malloc: every parsed tree is released with json_object_put on every path,
- * errors included (PG_FINALLY), and no json-c call runs after an ERROR.
- *
- * Each page is parsed once; the raw jsonb is built from the parsed tree with
- * pushJsonbValue and typed columns are formed as Datums, never as strings
- * pushed through input functions twice.
+ * malloc: every parsed tree is released with json_object_put before anything
+ * here can raise an error.
  */
 #include "postgres.h"
 
 #include <json-c/json.h>
 
-#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/fmgroids.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 
 #include "ras.h"
 
@@ -80,22 +78,7 @@ parse_or_null(const char *body, size_t len, char *errbuf, size_t errlen)
 	return root;
 }
 
-/* Parses a whole answer or raises a clear error (after json-c cleanup). */
-static JsonC *
-parse_answer(const char *body, size_t len)
-{
-	char		errbuf[128];
-	JsonC	   *root = parse_or_null(body, len, errbuf, sizeof(errbuf));
-
-	if (root == NULL)
-		ereport(ERROR,
-				(errcode(RAS_SQLSTATE_REMOTE),
-				 errmsg("could not parse the answer of the Amazon Ads API: %s", errbuf),
-				 errdetail("The answer was %zu bytes long.", len)));
-	return root;
-}
-
-/* ---------- json-c tree to JsonbValue ---------- */
+/* ---------- helpers ---------- */
 
 /* A string from the API in the server's encoding (the answer was checked UTF-8). */
 static const char *
@@ -111,258 +94,6 @@ server_string(const char *s, int len, int *outlen)
 	converted = pg_any_to_server(s, len, PG_UTF8);
 	*outlen = (converted == s) ? len : (int) strlen(converted);
 	return converted;
-}
-
-/*
- * A JSON number as numeric, exactly as written.  Plain decimals of up to 18
- * digits (every id, bid and budget) are built directly; anything else goes
- * through numeric_in.  json-c keeps the original text of a double.
- */
-static Numeric
-number_numeric(JsonC *v)
-{
-	static FmgrInfo numeric_in_f;
-	static bool initialized = false;
-	const char *text;
-	const char *p;
-	int64		digits = 0;
-	int			ndigits = 0;
-	int			scale = -1;
-	bool		negative = false;
-
-	if (json_object_is_type(v, json_type_int))
-		return int64_to_numeric(json_object_get_int64(v));
-	text = json_object_get_string(v);
-	p = text;
-	if (*p == '-')
-		negative = true, p++;
-	for (; *p; p++)
-	{
-		if (*p >= '0' && *p <= '9' && ndigits < 18)
-		{
-			digits = digits * 10 + (*p - '0');
-			ndigits++;
-			if (scale >= 0)
-				scale++;
-		}
-		else if (*p == '.' && scale < 0)
-			scale = 0;
-		else
-			break;
-	}
-	if (*p == '\0' && ndigits > 0 && scale != 0)
-		return int64_div_fast_to_numeric(negative ? -digits : digits, Max(scale, 0));
-
-	if (!initialized)
-	{
-		fmgr_info_cxt(F_NUMERIC_IN, &numeric_in_f, TopMemoryContext);
-		initialized = true;
-	}
-	return DatumGetNumeric(InputFunctionCall(&numeric_in_f, (char *) text, NUMERICOID, -1));
-}
-
-/* jsonb's key order: shorter keys first, then bytewise. */
-static int
-key_cmp(const JsonbPair *a, const JsonbPair *b)
-{
-	if (a->key.val.string.len != b->key.val.string.len)
-		return a->key.val.string.len < b->key.val.string.len ? -1 : 1;
-	return memcmp(a->key.val.string.val, b->key.val.string.val, a->key.val.string.len);
-}
-
-static void
-sort_pairs(JsonbPair *pairs, int n)
-{
-	/* objects here have a dozen keys: insertion sort beats qsort */
-	for (int i = 1; i < n; i++)
-	{
-		JsonbPair	cur = pairs[i];
-		int			j = i - 1;
-
-		while (j >= 0 && key_cmp(&pairs[j], &cur) > 0)
-		{
-			pairs[j + 1] = pairs[j];
-			j--;
-		}
-		pairs[j + 1] = cur;
-	}
-}
-
-/*
- * Builds the JsonbValue of a json-c node in the current memory context,
- * objects with their keys already in jsonb order, so that JsonbValueToJsonb
- * only has to lay it out.  Strings point into the json-c tree: the result is
- * valid while the tree lives.
- */
-static void
-jsonb_value(JsonC *v, JsonbValue *out)
-{
-	switch (v ? json_object_get_type(v) : json_type_null)
-	{
-		case json_type_null:
-			out->type = jbvNull;
-			break;
-		case json_type_boolean:
-			out->type = jbvBool;
-			out->val.boolean = json_object_get_boolean(v);
-			break;
-		case json_type_int:
-		case json_type_double:
-			out->type = jbvNumeric;
-			out->val.numeric = number_numeric(v);
-			break;
-		case json_type_string:
-			{
-				int			len;
-
-				out->type = jbvString;
-				out->val.string.val = (char *) server_string(json_object_get_string(v),
-															 json_object_get_string_len(v),
-															 &len);
-				out->val.string.len = len;
-				break;
-			}
-		case json_type_array:
-			{
-				int			n = (int) json_object_array_length(v);
-
-				out->type = jbvArray;
-				out->val.array.rawScalar = false;
-				out->val.array.nElems = n;
-				out->val.array.elems = palloc(sizeof(JsonbValue) * Max(n, 1));
-				for (int i = 0; i < n; i++)
-					jsonb_value(json_object_array_get_idx(v, i), &out->val.array.elems[i]);
-				break;
-			}
-		case json_type_object:
-			{
-				int			n = json_object_object_length(v);
-				JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
-				int			i = 0;
-				int			klen;
-
-				for (struct lh_entry *e = json_object_get_object(v)->head; e; e = e->next)
-				{
-					const char *key = (const char *) lh_entry_k(e);
-
-					pairs[i].key.type = jbvString;
-					pairs[i].key.val.string.val = (char *) server_string(key, (int) strlen(key),
-																		 &klen);
-					pairs[i].key.val.string.len = klen;
-					pairs[i].order = i;
-					jsonb_value((JsonC *) lh_entry_v(e), &pairs[i].value);
-					i++;
-				}
-				/* json-c keeps one value per key, so sorting is all jsonb needs */
-				sort_pairs(pairs, n);
-				out->type = jbvObject;
-				out->val.object.nPairs = n;
-				out->val.object.pairs = pairs;
-				break;
-			}
-	}
-}
-
-static Jsonb *
-tree_to_jsonb(JsonC *v)
-{
-	JsonbValue	jv;
-
-	jsonb_value(v, &jv);
-	return JsonbValueToJsonb(&jv);
-}
-
-/* ---------- per-item outcomes of a write ---------- */
-
-static char *
-id_string(JsonC *v)
-{
-	if (v == NULL || json_object_is_type(v, json_type_null))
-		return NULL;
-	return pstrdup(json_object_get_string(v));
-}
-
-static int
-item_index(JsonC *item)
-{
-	JsonC	   *idx = NULL;
-
-	if (!json_object_object_get_ex(item, "index", &idx) ||
-		!(json_object_is_type(idx, json_type_int) || json_object_is_type(idx, json_type_string)))
-		return -1;
-	return json_object_get_int(idx);
-}
-
-static void
-collect_outcomes(JsonC *list, const RasEntity *e, bool ok, RasItemResult *results,
-				 int nitems)
-{
-	size_t		n;
-
-	if (list == NULL || !json_object_is_type(list, json_type_array))
-		return;
-	n = json_object_array_length(list);
-	for (size_t i = 0; i < n; i++)
-	{
-		JsonC	   *item = json_object_array_get_idx(list, i);
-		JsonC	   *entity = NULL;
-		JsonC	   *id = NULL;
-		JsonC	   *errors = NULL;
-		int			idx;
-		RasItemResult *r;
-
-		if (!json_object_is_type(item, json_type_object) ||
-			(idx = item_index(item)) < 0 || idx >= nitems)
-			continue;
-		r = &results[idx];
-		r->seen = true;
-		r->ok = ok;
-		(void) json_object_object_get_ex(item, e->singular, &entity);
-		(void) json_object_object_get_ex(item, e->id_field, &id);
-		if (id == NULL && entity != NULL)
-			(void) json_object_object_get_ex(entity, e->id_field, &id);
-		r->id = id_string(id);
-		if (ok)
-			r->result = tree_to_jsonb(entity ? entity : item);
-		else if (json_object_object_get_ex(item, "errors", &errors))
-			r->result = tree_to_jsonb(errors);
-		else
-			r->result = tree_to_jsonb(item);
-	}
-}
-
-void
-ras_json_outcomes(const char *body, size_t len, const RasEntity *e,
-				  RasItemResult *results, int nitems)
-{
-	JsonC	   *root = parse_answer(body, len);
-
-	PG_TRY();
-	{
-		JsonC	   *outcomes = root;
-		JsonC	   *list = NULL;
-
-		if (e->wrapped_outcomes &&
-			!(json_object_is_type(root, json_type_object) &&
-			  json_object_object_get_ex(root, e->body_key, &outcomes)))
-			outcomes = NULL;
-		if (outcomes == NULL || !json_object_is_type(outcomes, json_type_object))
-			ereport(ERROR,
-					(errcode(RAS_SQLSTATE_REMOTE),
-					 errmsg("unexpected answer from the Amazon Ads API: no \"%s\" outcomes",
-							e->body_key)));
-		if (json_object_object_get_ex(outcomes, "success", &list))
-			collect_outcomes(list, e, true, results, nitems);
-		if (json_object_object_get_ex(outcomes, "partialSuccess", &list))
-			collect_outcomes(list, e, true, results, nitems);
-		if (json_object_object_get_ex(outcomes, "error", &list))
-			collect_outcomes(list, e, false, results, nitems);
-	}
-	PG_FINALLY();
-	{
-		json_object_put(root);
-	}
-	PG_END_TRY();
 }
 
 /* ---------- error bodies, tokens, whole documents ---------- */
@@ -451,20 +182,49 @@ ras_json_token(const char *body, size_t len, char **access_token, int *expires_i
 	return ok;
 }
 
+/*
+ * A whole answer as jsonb, parsed by PostgreSQL's own JSON parser: for
+ * pages and 207 outcomes this is faster than json-c plus building jsonb
+ * from its tree, and allocates only in memory contexts.  The answer is
+ * UTF-8: checked (and converted, for a database in another encoding) first.
+ * A parse failure is the remote side's fault, reported as such.
+ */
 Jsonb *
 ras_json_to_jsonb(const char *body, size_t len)
 {
-	JsonC	   *root = parse_answer(body, len);
-	Jsonb	   *result = NULL;
+	static FmgrInfo jsonb_in_f;
+	static bool initialized = false;
+	MemoryContext ctx = CurrentMemoryContext;
+	Jsonb	   *doc = NULL;
+	char	   *text;
 
+	if (!initialized)
+	{
+		fmgr_info_cxt(F_JSONB_IN, &jsonb_in_f, TopMemoryContext);
+		initialized = true;
+	}
+	text = pg_any_to_server(body, (int) len, PG_UTF8);
+	if (text == body)
+		text = pnstrdup(body, len);	/* jsonb_in wants a terminated string */
 	PG_TRY();
 	{
-		result = tree_to_jsonb(root);
+		doc = DatumGetJsonbP(InputFunctionCall(&jsonb_in_f, text, JSONBOID, -1));
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		json_object_put(root);
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(ctx);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_REMOTE),
+				 errmsg("could not parse the answer of the Amazon Ads API: %s", edata->message),
+				 errdetail("The answer was %zu bytes long.", len)));
 	}
 	PG_END_TRY();
-	return result;
+	return doc;
 }

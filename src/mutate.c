@@ -37,6 +37,15 @@ typedef struct MutateCall
 	char	  **ids;			/* id of each item, when the input names it */
 } MutateCall;
 
+/* The outcome of one input item, as the 207 answer reports it. */
+typedef struct ItemResult
+{
+	bool		seen;
+	bool		ok;
+	char	   *id;
+	Jsonb	   *result;
+} ItemResult;
+
 static const char *const op_names[] = {"create", "update", "delete"};
 
 static void
@@ -197,6 +206,95 @@ unapplied_result(const char *status, const char *error, const char *detail)
 	return ras_json_to_jsonb(json, strlen(json));
 }
 
+static bool
+member(JsonbContainer *obj, const char *key, JsonbValue *out)
+{
+	return getKeyJsonValueFromContainer(obj, key, strlen(key), out) != NULL;
+}
+
+static char *
+scalar_text(JsonbValue *v)
+{
+	if (v->type == jbvString)
+		return pnstrdup(v->val.string.val, v->val.string.len);
+	if (v->type == jbvNumeric)
+		return OidOutputFunctionCall(F_NUMERIC_OUT, NumericGetDatum(v->val.numeric));
+	return NULL;
+}
+
+/*
+ * Reads one outcome list ("success", "partialSuccess" or "error") into the
+ * results by the index each item carries; the entity (or the error list) is
+ * copied out of the answer as it stands.
+ */
+static void
+read_outcome_list(JsonbContainer *outcomes, const char *list_key, const RasEntity *e,
+				  bool ok, ItemResult *results, int nitems)
+{
+	JsonbValue	list;
+	JsonbIterator *it;
+	JsonbValue	item;
+	JsonbIteratorToken tok;
+
+	if (!member(outcomes, list_key, &list) || list.type != jbvBinary ||
+		!JsonContainerIsArray(list.val.binary.data))
+		return;
+	it = JsonbIteratorInit(list.val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+	{
+		JsonbContainer *c;
+		JsonbValue	v;
+		JsonbValue	entity;
+		bool		has_entity;
+		int			idx;
+		ItemResult *r;
+
+		if (tok != WJB_ELEM || item.type != jbvBinary ||
+			!JsonContainerIsObject(item.val.binary.data))
+			continue;
+		c = item.val.binary.data;
+		if (!member(c, "index", &v) || v.type != jbvNumeric)
+			continue;
+		idx = DatumGetInt32(OidFunctionCall1(F_INT4_NUMERIC, NumericGetDatum(v.val.numeric)));
+		if (idx < 0 || idx >= nitems)
+			continue;
+		r = &results[idx];
+		r->seen = true;
+		r->ok = ok;
+		has_entity = member(c, e->singular, &entity) && entity.type == jbvBinary;
+		if (member(c, e->id_field, &v) ||
+			(has_entity && member(entity.val.binary.data, e->id_field, &v)))
+			r->id = scalar_text(&v);
+		if (ok)
+			r->result = JsonbValueToJsonb(has_entity ? &entity : &item);
+		else if (member(c, "errors", &v))
+			r->result = JsonbValueToJsonb(&v);
+		else
+			r->result = JsonbValueToJsonb(&item);
+	}
+}
+
+static void
+read_outcomes(const RasHttpResponse *resp, const RasEntity *e, ItemResult *results,
+			  int nitems)
+{
+	Jsonb	   *doc = ras_json_to_jsonb(resp->body, resp->body_len);
+	JsonbContainer *outcomes = &doc->root;
+	JsonbValue	wrapped;
+
+	if (e->wrapped_outcomes)
+		outcomes = (JB_ROOT_IS_OBJECT(doc) && member(&doc->root, e->body_key, &wrapped) &&
+					wrapped.type == jbvBinary) ? wrapped.val.binary.data : NULL;
+	if (outcomes == NULL || !JsonContainerIsObject(outcomes) || JB_ROOT_IS_SCALAR(doc))
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_REMOTE),
+				 errmsg("unexpected answer from the Amazon Ads API: no \"%s\" outcomes",
+						e->body_key)));
+	read_outcome_list(outcomes, "success", e, true, results, nitems);
+	read_outcome_list(outcomes, "partialSuccess", e, true, results, nitems);
+	read_outcome_list(outcomes, "error", e, false, results, nitems);
+}
+
 static void
 put_row(Tuplestorestate *ts, TupleDesc td, int idx, bool ok, const char *id, Jsonb *result)
 {
@@ -260,7 +358,7 @@ ras_mutate(PG_FUNCTION_ARGS)
 		RasCall		rc = {0};
 		RasHttpResponse resp;
 		RasFailure	failure;
-		RasItemResult *results;
+		ItemResult *results;
 		MemoryContext old = MemoryContextSwitchTo(batch_ctx);
 
 		rc.method = call.op == OP_UPDATE ? e->update_method : "POST";
@@ -297,11 +395,11 @@ ras_mutate(PG_FUNCTION_ARGS)
 			return (Datum) 0;
 		}
 
-		results = palloc0(sizeof(RasItemResult) * count);
-		ras_json_outcomes(resp.body, resp.body_len, e, results, count);
+		results = palloc0(sizeof(ItemResult) * count);
+		read_outcomes(&resp, e, results, count);
 		for (int i = 0; i < count; i++)
 		{
-			RasItemResult *r = &results[i];
+			ItemResult *r = &results[i];
 
 			if (!r->seen)
 				r->result = unapplied_result("outcome unknown",

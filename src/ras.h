@@ -244,16 +244,6 @@ extern bool ras_rows_full(const RasRowSink *sink);
 extern void ras_rows_page(const char *body, size_t len, const char *array_key,
 						  RasRowSink *sink, RasPageInfo *page);
 
-typedef struct RasItemResult
-{
-	bool		seen;
-	bool		ok;
-	char	   *id;
-	Jsonb	   *result;
-} RasItemResult;
-
-extern void ras_json_outcomes(const char *body, size_t len, const RasEntity *entity,
-							  RasItemResult *results, int nitems);
 extern void ras_json_error_info(const char *body, size_t len, char **code, char **message);
 extern bool ras_json_token(const char *body, size_t len, char **access_token,
 						   int *expires_in);

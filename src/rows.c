@@ -12,8 +12,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "mb/pg_wchar.h"
-#include "miscadmin.h"
 #include "datatype/timestamp.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -336,48 +334,6 @@ unexpected(const char *what)
 }
 
 /*
- * The page as jsonb.  The answer is UTF-8: checked (and converted, for a
- * database in another encoding) before PostgreSQL's parser sees it; a parse
- * failure is reported as the remote side's fault, not as bad user input.
- */
-static Jsonb *
-parse_page(const char *body, size_t len)
-{
-	static FmgrInfo jsonb_in_f;
-	static bool initialized = false;
-	MemoryContext ctx = CurrentMemoryContext;
-	Jsonb	   *doc = NULL;
-	char	   *text;
-
-	if (!initialized)
-	{
-		fmgr_info_cxt(F_JSONB_IN, &jsonb_in_f, TopMemoryContext);
-		initialized = true;
-	}
-	text = pg_any_to_server(body, (int) len, PG_UTF8);
-	PG_TRY();
-	{
-		doc = DatumGetJsonbP(InputFunctionCall(&jsonb_in_f, text, JSONBOID, -1));
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(ctx);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			PG_RE_THROW();
-		FlushErrorState();
-		ereport(ERROR,
-				(errcode(RAS_SQLSTATE_REMOTE),
-				 errmsg("could not parse the answer of the Amazon Ads API: %s", edata->message),
-				 errdetail("The answer was %zu bytes long.", len)));
-	}
-	PG_END_TRY();
-	return doc;
-}
-
-/*
  * Puts every object of one page into the sink, and returns how many the page
  * held and its nextToken.  All allocations are in the caller's (per-page)
  * context, except each row's Datums, which live in a context reset per row.
@@ -386,7 +342,7 @@ void
 ras_rows_page(const char *body, size_t len, const char *array_key, RasRowSink *sink,
 			  RasPageInfo *page)
 {
-	Jsonb	   *doc = parse_page(body, len);
+	Jsonb	   *doc = ras_json_to_jsonb(body, len);
 	JsonbContainer *list = NULL;
 	JsonbValue	v;
 	JsonbIterator *it;

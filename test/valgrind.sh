@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a backend under valgrind (single-user mode, a throwaway data directory) through
-# reads, writes, split filters, per-item and whole-call errors against the simulator,
-# then fails if valgrind finds memory lost from ras, libcurl or json-c, or a memory
+# reads, writes, split filters, per-item and whole-call errors, products, reports (the
+# catalogue, requests, reuse, streamed gzip rows, refused requests) and the report loader
+# against the simulator, then fails if valgrind finds memory lost from ras, libcurl or json-c, or a memory
 # error in them.  `make valgrind`; needs the simulator: it starts one itself.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +31,18 @@ SELECT count(*) FROM ras.targets();
 SELECT * FROM ras.create_campaigns('[]');
 SELECT * FROM ras.retailers(profile_id => '999');
 SELECT count(*) FROM ras.retailers();
+SELECT count(*) FROM ras.products('retailer-1', search => 'shoes');
+SELECT count(*) FROM ras.report_types();
+SELECT count(*) FROM ras.report_columns('spCampaigns', '{campaign,adGroup}', '{clicks,cost}', with_key => true);
+SELECT ras.report('spCampaigns', current_date - 2, current_date - 1, columns => '{clicks,bogus}');
+SELECT count(*) FROM ras.report_rows(ras.report('spCampaigns', current_date - 3, current_date - 1));
+SELECT count(*) FROM ras.report_rows(ras.report('spCampaigns', current_date - 3, current_date - 1));
+SELECT count(*) FROM ras.report_rows(ras.report('spCampaigns', current_date - 40, current_date - 1, time_unit => 'SUMMARY'));
+SELECT status FROM ras.report_wait(ras.report_request('spTargeting', current_date - 3, current_date - 1, filters => '{"keywordType": ["BROAD"]}'), '1 minute');
+SELECT status FROM ras.report_status('00000000-0000-4000-8000-000000000000');
+CALL ras.sync_report('vg_daily', 'spCampaigns', lookback_days => 3, wait => '1 minute');
+CALL ras.sync_report('vg_daily', 'spCampaigns', lookback_days => 3, wait => '1 minute');
+SELECT count(*) FROM vg_daily;
 SQL
 chown postgres "$WORK/in.sql"
 su postgres -c "valgrind --leak-check=full --show-leak-kinds=definite,possible \
