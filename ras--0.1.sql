@@ -90,7 +90,7 @@ CREATE FUNCTION ras.targets(
     keywords text[] DEFAULT NULL, keyword_match text DEFAULT NULL,
     match_types text[] DEFAULT NULL, target_types text[] DEFAULT NULL,
     is_negative boolean DEFAULT NULL, target_levels text[] DEFAULT NULL,
-    max_rows bigint DEFAULT NULL,
+    product_ids jsonb DEFAULT NULL, max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL, server text DEFAULT NULL)
 RETURNS TABLE (
     target_id text, campaign_id text, ad_group_id text, state text,

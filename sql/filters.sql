@@ -51,6 +51,19 @@ SELECT keyword FROM ras.targets(is_negative => false, states => '{ENABLED}', cam
 SELECT keyword, target_level FROM ras.targets(target_levels => '{CAMPAIGN}');
 SELECT target_type, match_type FROM ras.targets(target_types => '{AUTO}', campaign_ids => ARRAY[:'socks']) ORDER BY 2;
 SELECT count(*) FROM ras.targets(target_types => '{AUTO,KEYWORD}');
+-- product targets, found by retailer and offer
+SELECT count(*) FILTER (WHERE ok) AS created FROM ras.create_targets(jsonb_build_array(
+  jsonb_build_object('campaignId', :'summer', 'adGroupId', :'runners', 'state', 'ENABLED',
+    'negative', false, 'targetType', 'PRODUCT', 'bid', '{"bid": 0.6}'::jsonb,
+    'targetDetails', '{"productTarget": {"matchType": "PRODUCT_EXACT", "productId": "R1-00005",
+                                         "productIdType": "RETAILER_OFFER", "retailerId": "retailer-1"}}'::jsonb)));
+SELECT target_type, match_type, product_id FROM ras.targets(
+  product_ids => '[{"retailerId": "retailer-1", "retailerOfferId": "R1-00005"}]');
+SELECT count(*) FROM ras.targets(
+  product_ids => '[{"retailerId": "retailer-1", "retailerOfferId": "R1-99999"}]');
+SELECT regress.try($$SELECT * FROM ras.targets(product_ids => '{"retailerId": "retailer-1"}')$$);
+SELECT regress.try($$SELECT * FROM ras.targets(product_ids => '["R1-00005"]')$$);
+SELECT count(*) FROM ras.targets(product_ids => '[]');
 
 -- more ids than one call takes are split and merged: 250 campaign ids
 -- (the targets list takes 100 per call) and 1,200 target ids (1,000)

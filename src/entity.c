@@ -160,6 +160,7 @@ static const RasFilter target_filters[] = {
 	{"target_types", "targetTypeFilter", RAS_FILTER_ARRAY, 2, target_types, NULL},
 	{"is_negative", "negativeFilter", RAS_FILTER_BOOL_INCLUDE, 0, NULL, NULL},
 	{"target_levels", "targetLevelFilter", RAS_FILTER_INCLUDE, 0, target_levels, NULL},
+	{"product_ids", "productIdFilter", RAS_FILTER_INCLUDE_JSON, 1000, NULL, NULL},
 };
 static const RasColumn target_columns[] = {
 	{"target_id", RAS_COL_TEXT, "targetId"},

@@ -16,6 +16,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/hsearch.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -128,23 +129,64 @@ check_valid(const RasFilter *f, const char *arg, const char *value,
 			 errhint("Valid values are: %s.", list.data)));
 }
 
-/* Drops repeated values, so that split calls do not overlap. */
+static int
+text_cmp(const void *a, const void *b)
+{
+	text	   *ta = DatumGetTextPP(*(const Datum *) a);
+	text	   *tb = DatumGetTextPP(*(const Datum *) b);
+	int			la = VARSIZE_ANY_EXHDR(ta);
+	int			lb = VARSIZE_ANY_EXHDR(tb);
+	int			cmp = memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), Min(la, lb));
+
+	return cmp != 0 ? cmp : (la > lb) - (la < lb);
+}
+
+/*
+ * Drops repeated values, so that split calls do not overlap.  The order of
+ * a filter's values does not matter to the API, so sorting is fine.
+ */
 static int
 dedupe_values(Datum *values, int n)
 {
 	int			out = 0;
 
+	qsort(values, n, sizeof(Datum), text_cmp);
 	for (int i = 0; i < n; i++)
-	{
-		char	   *v = ras_text_cstring(values[i]);
-		bool		dup = false;
-
-		for (int j = 0; j < out && !dup; j++)
-			dup = strcmp(v, ras_text_cstring(values[j])) == 0;
-		if (!dup)
+		if (out == 0 || text_cmp(&values[out - 1], &values[i]) != 0)
 			values[out++] = values[i];
-	}
 	return out;
+}
+
+/* The objects of a jsonb array argument, each as its JSON text. */
+static void
+json_object_values(Datum arg, const char *name, Datum **values, int *n)
+{
+	Jsonb	   *array = DatumGetJsonbP(arg);
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			count = 0;
+
+	if (!JB_ROOT_IS_ARRAY(array) || JB_ROOT_IS_SCALAR(array))
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("argument \"%s\" must be a JSON array of objects", name)));
+	*values = palloc(sizeof(Datum) * Max(JB_ROOT_COUNT(array), 1));
+	it = JsonbIteratorInit(&array->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *json;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("element %d of argument \"%s\" is not a JSON object", count, name)));
+		json = JsonbToCString(NULL, v.val.binary.data, v.val.binary.len);
+		(*values)[count++] = ras_text_datum(json, strlen(json));
+	}
+	*n = count;
 }
 
 static ListCall *
@@ -182,8 +224,11 @@ read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 			fv->match = text_arg(fcinfo, pos);
 			continue;
 		}
-		ras_text_array(PG_GETARG_DATUM(pos), &fv->values, &fv->nvalues);
-		for (int v = 0; v < fv->nvalues; v++)
+		if (f->kind == RAS_FILTER_INCLUDE_JSON)
+			json_object_values(PG_GETARG_DATUM(pos), f->arg, &fv->values, &fv->nvalues);
+		else
+			ras_text_array(PG_GETARG_DATUM(pos), &fv->values, &fv->nvalues);
+		for (int v = 0; f->valid && v < fv->nvalues; v++)
 			check_valid(f, f->arg, ras_text_cstring(fv->values[v]), f->valid);
 		if (fv->nvalues == 0)
 			call->empty = true;
@@ -262,6 +307,15 @@ write_filter(RasBody *b, const FilterValues *fv)
 				ras_body_raw(b, f->fixed);
 			ras_body_key(b, f->member);
 			ras_body_string(b, fv->match);
+			ras_body_close(b, '}');
+			break;
+		case RAS_FILTER_INCLUDE_JSON:
+			ras_body_open(b, '{');
+			ras_body_key(b, "include");
+			ras_body_open(b, '[');
+			for (int i = first; i < first + count; i++)
+				ras_body_raw(b, ras_text_cstring(fv->values[i]));
+			ras_body_close(b, ']');
 			ras_body_close(b, '}');
 			break;
 		case RAS_FILTER_INCLUDE:

@@ -154,7 +154,8 @@ typedef enum RasFilterKind
 	RAS_FILTER_BOOL_INCLUDE,	/* "key": {"include": [true|false]} from a boolean */
 	RAS_FILTER_QUERY_TERM,		/* "key": {"include": [..], "queryTermMatchType": match} */
 	RAS_FILTER_SCALAR,			/* "key": "value", a plain top-level string */
-	RAS_FILTER_OBJECT			/* "key": {fixed, "member": "value"} from a text */
+	RAS_FILTER_OBJECT,			/* "key": {fixed, "member": "value"} from a text */
+	RAS_FILTER_INCLUDE_JSON		/* "key": {"include": [objects]} from a jsonb array */
 } RasFilterKind;
 
 typedef struct RasFilter
