@@ -126,4 +126,28 @@ SELECT ok, id FROM ras.delete_campaigns(ARRAY[:'auto_campaign']);
 SELECT name, state FROM ras.campaigns() ORDER BY name;
 
 \echo
+\echo '== 16. What can be advertised at retailer-1? (product metadata, paged for you)'
+SELECT retailer_offer_id, title, brand, price, eligibility_status
+FROM ras.products('retailer-1', search => 'shoes', max_rows => 5);
+
+\echo
+\echo '== 17. Yesterday''s targeting report, as rows (requested, awaited, streamed)'
+SELECT r->>'keyword' AS keyword, r->>'matchType' AS match_type,
+       (r->>'impressions')::int AS impressions, (r->>'clicks')::int AS clicks,
+       (r->>'cost')::numeric AS cost
+FROM ras.report_rows(ras.report('spTargeting', current_date - 1, current_date - 1)) r
+ORDER BY cost DESC NULLS LAST LIMIT 5;
+
+\echo
+\echo '== 18. Keep a local table in step with a report type (what pg_cron would run daily)'
+\echo '   First run: creates the table and requests the last 42 days; then it loads them.'
+CREATE SCHEMA analytics;
+CALL ras.sync_report('analytics.sp_campaigns_daily', 'spCampaigns', wait => '1 minute');
+SELECT date, campaign_name, impressions, clicks, cost
+FROM analytics.sp_campaigns_daily ORDER BY date DESC, campaign_name LIMIT 5;
+\echo '   Running it again changes nothing: the same report is reused, rows are upserted.'
+CALL ras.sync_report('analytics.sp_campaigns_daily', 'spCampaigns', wait => '1 minute');
+SELECT count(*) AS rows, count(DISTINCT (date, campaign_id)) AS grains FROM analytics.sp_campaigns_daily;
+
+\echo
 \echo '== Done. Everything above ran against the simulator; see README.md for the real API.'
