@@ -368,7 +368,10 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 	else if (strcmp(req->method, "POST") != 0 || req->body == NULL)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 
+	/* pg_stat_activity shows the backend waiting on the API, not running */
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
 	rc = curl_easy_perform(h);
+	pgstat_report_wait_end();
 	finish_response(h, rc, errbuf, resp);
 	release_headers(h, headers);
 
@@ -590,7 +593,9 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 			if (!running)
 				break;
 			CHECK_FOR_INTERRUPTS();
+			pgstat_report_wait_start(PG_WAIT_EXTENSION);
 			curl_multi_poll(stream_multi, NULL, 0, RAS_STREAM_POLL_MS, NULL);
+			pgstat_report_wait_end();
 		}
 		while ((msg = curl_multi_info_read(stream_multi, &queued)) != NULL)
 			if (msg->msg == CURLMSG_DONE && msg->easy_handle == h)

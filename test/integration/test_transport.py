@@ -40,6 +40,18 @@ class TransportTest(lib.RasTestCase):
         err = self.assert_cancelled_quickly(bg)
         self.assertIn("canceling statement due to user request", err.message)
 
+    def test_waiting_backend_shows_extension_wait(self):
+        # a DBA looking at pg_stat_activity sees the backend waiting, not busy
+        lib.sim_faults({"kind": "delay", "seconds": 30, "path": "/ras/v1/retailers/list"})
+        bg = lib.Background("SELECT count(*) FROM ras.retailers()", setup=ON_DIRECT)
+        pid = bg.wait_active()
+        import time
+        time.sleep(0.5)
+        self.assertEqual(lib.value(f"SELECT wait_event_type FROM pg_stat_activity WHERE pid = {pid}"),
+                         "Extension")
+        bg.cancel()
+        bg.wait(timeout=30)
+
     def test_cancel_during_stalled_body(self):
         lib.sim_faults({"kind": "stall", "seconds": 30, "path": "/ras/v1/retailers/list"})
         bg = lib.Background("SELECT count(*) FROM ras.retailers()", setup=ON_DIRECT)
