@@ -6,6 +6,7 @@ simulator directly (no proxy), so that a stall or a connection count is the
 extension's own and not the proxy's.
 """
 import threading
+import time
 
 import lib
 
@@ -19,81 +20,67 @@ class TransportTest(lib.RasTestCase):
         super().setUpClass()
         lib.setup_ras(DIRECT, direct=True)
 
-    def assert_cancelled_quickly(self, bg, since_cancel_limit=2.5):
-        """The statement ends with 57014, within about a second of the cancel."""
-        import time
+    def listing_with_fault(self, fault, setup=""):
+        """ras.retailers() in the background, slowed by a simulator fault."""
+        lib.sim_faults(dict(fault, path="/ras/v1/retailers/list"))
+        return lib.Background("SELECT count(*) FROM ras.retailers()", setup=ON_DIRECT + setup)
+
+    def cancel_after(self, bg, seconds):
+        """Cancels once the statement has been waiting a while; returns its error,
+        checked to be 57014 and to come within about a second of the cancel."""
+        bg.wait_active()
+        time.sleep(seconds)
+        self.assertTrue(bg.cancel())
         t0 = time.monotonic()
         _, _, err = bg.wait(timeout=30)
         waited = time.monotonic() - t0
         self.assertIsNotNone(err, "statement was not interrupted")
         self.assertEqual(err.sqlstate, "57014", err.output)
-        self.assertLess(waited, since_cancel_limit, f"took {waited:.1f} s to stop")
+        self.assertLess(waited, 2.5, f"took {waited:.1f} s to stop")
         return err
 
+    def assert_timed_out(self, bg, limit):
+        _, _, err = bg.wait(timeout=30)
+        self.assertIsNotNone(err)
+        self.assertEqual(err.sqlstate, "57014")
+        self.assertIn("statement timeout", err.message)
+        self.assertLess(bg.elapsed, limit)
+
     def test_cancel_during_slow_answer(self):
-        lib.sim_faults({"kind": "delay", "seconds": 30, "path": "/ras/v1/retailers/list"})
-        bg = lib.Background("SELECT count(*) FROM ras.retailers()", setup=ON_DIRECT)
-        bg.wait_active()
-        import time
-        time.sleep(0.5)
-        self.assertTrue(bg.cancel())
-        err = self.assert_cancelled_quickly(bg)
+        bg = self.listing_with_fault({"kind": "delay", "seconds": 30})
+        err = self.cancel_after(bg, 0.5)
         self.assertIn("canceling statement due to user request", err.message)
+
+    def test_cancel_during_stalled_body(self):
+        self.cancel_after(self.listing_with_fault({"kind": "stall", "seconds": 30}), 0.5)
+
+    def test_cancel_during_backoff(self):
+        # a 429 asking for a 60 s pause: the backend sleeps on its latch
+        bg = self.listing_with_fault({"kind": "status", "status": 429, "retry_after": 60,
+                                      "count": 3}, "SET ras.retry_max_wait = '10min';")
+        self.cancel_after(bg, 1.0)
 
     def test_waiting_backend_shows_extension_wait(self):
         # a DBA looking at pg_stat_activity sees the backend waiting, not busy
-        lib.sim_faults({"kind": "delay", "seconds": 30, "path": "/ras/v1/retailers/list"})
-        bg = lib.Background("SELECT count(*) FROM ras.retailers()", setup=ON_DIRECT)
+        bg = self.listing_with_fault({"kind": "delay", "seconds": 30})
         pid = bg.wait_active()
-        import time
         time.sleep(0.5)
         self.assertEqual(lib.value(f"SELECT wait_event_type FROM pg_stat_activity WHERE pid = {pid}"),
                          "Extension")
         bg.cancel()
         bg.wait(timeout=30)
 
-    def test_cancel_during_stalled_body(self):
-        lib.sim_faults({"kind": "stall", "seconds": 30, "path": "/ras/v1/retailers/list"})
-        bg = lib.Background("SELECT count(*) FROM ras.retailers()", setup=ON_DIRECT)
-        bg.wait_active()
-        import time
-        time.sleep(0.5)
-        self.assertTrue(bg.cancel())
-        self.assert_cancelled_quickly(bg)
-
     def test_statement_timeout_during_transfer(self):
-        lib.sim_faults({"kind": "delay", "seconds": 30, "path": "/ras/v1/retailers/list"})
-        bg = lib.Background("SELECT count(*) FROM ras.retailers()",
-                            setup=ON_DIRECT + "SET statement_timeout = '1s';")
-        _, _, err = bg.wait(timeout=30)
-        self.assertIsNotNone(err)
-        self.assertEqual(err.sqlstate, "57014")
-        self.assertIn("statement timeout", err.message)
-        self.assertLess(bg.elapsed, 4)
-
-    def test_cancel_during_backoff(self):
-        # a 429 asking for a 60 s pause: the backend sleeps on its latch
-        lib.sim_faults({"kind": "status", "status": 429, "retry_after": 60, "count": 3,
-                        "path": "/ras/v1/retailers/list"})
-        bg = lib.Background("SELECT count(*) FROM ras.retailers()",
-                            setup=ON_DIRECT + "SET ras.retry_max_wait = '10min';")
-        bg.wait_active()
-        import time
-        time.sleep(1.0)
-        self.assertTrue(bg.cancel())
-        self.assert_cancelled_quickly(bg)
+        bg = self.listing_with_fault({"kind": "delay", "seconds": 30},
+                                     "SET statement_timeout = '1s';")
+        self.assert_timed_out(bg, 4)
 
     def test_statement_timeout_during_backoff(self):
-        lib.sim_faults({"kind": "status", "status": 503, "retry_after": 60, "count": 3,
-                        "path": "/ras/v1/retailers/list"})
-        bg = lib.Background("SELECT count(*) FROM ras.retailers()",
-                            setup=ON_DIRECT + "SET ras.retry_max_wait = '10min';"
-                                              "SET statement_timeout = '1500ms';")
-        _, _, err = bg.wait(timeout=30)
-        self.assertIsNotNone(err)
-        self.assertEqual(err.sqlstate, "57014")
-        self.assertIn("statement timeout", err.message)
-        self.assertLess(bg.elapsed, 4.5)
+        bg = self.listing_with_fault({"kind": "status", "status": 503, "retry_after": 60,
+                                      "count": 3},
+                                     "SET ras.retry_max_wait = '10min';"
+                                     "SET statement_timeout = '1500ms';")
+        self.assert_timed_out(bg, 4.5)
 
     def test_backoff_longer_than_the_cap_fails_fast(self):
         # Retry-After beyond ras.retry_max_wait: give up at once with 53400
@@ -127,7 +114,6 @@ class TransportTest(lib.RasTestCase):
                             "SELECT count(*) FROM ras.retailers();",
                             setup=ON_DIRECT + "\\set ON_ERROR_STOP 0\n")
         bg.wait_active()
-        import time
         time.sleep(0.5)
         bg.cancel()
         _, rows, _ = bg.wait(timeout=30)
