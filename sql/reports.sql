@@ -148,6 +148,21 @@ SELECT ras.report('spTargeting', current_date - 2, current_date - 1, max_age => 
 FROM got WHERE report_type = 'spTargeting' AND NOT chosen;
 SELECT pg_temp.report_posts() - :posts_before AS posts_sent;
 
+-- The SQL on ras.report_jobs names pg_catalog's operators and types: a
+-- search_path with other ones first changes nothing (the report is reused).
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.never(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT false';
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.never);
+CREATE DOMAIN evil.date AS pg_catalog.date CHECK (VALUE IS NULL);
+SELECT pg_temp.report_posts() AS posts_before \gset
+SET search_path = evil, pg_catalog, public;
+SELECT cardinality(ras.report('spTargeting', current_date - 2, current_date - 1)) AS reports;
+RESET search_path;
+SELECT pg_temp.report_posts() - :posts_before AS posts_sent;
+SET client_min_messages = warning;
+DROP SCHEMA evil CASCADE;
+RESET client_min_messages;
+
 -- The download is a plain GET of the pre-signed URL: no Amazon header.
 SELECT DISTINCT (SELECT array_agg(h ORDER BY h) FROM jsonb_object_keys(r->'headers') h) AS headers
 FROM jsonb_array_elements(regress.sim('GET', '/_sim/requests')->'requests') r
@@ -163,6 +178,24 @@ SELECT CASE WHEN r->>'path' LIKE '/_download/%' THEN 'download' ELSE 'status' EN
        r->>'status' AS http_status
 FROM jsonb_array_elements(regress.sim('GET', '/_sim/requests?since=' || :mark)->'requests') r
 ORDER BY (r->>'seq')::int;
+
+-- Download URLs need no credentials, so the session keeps them per user
+-- mapping: another role, whose user mapping holds a wrong client secret,
+-- cannot read the report through the URL fetched above.
+CREATE ROLE ras_report_reader;
+GRANT USAGE ON SCHEMA ras, regress TO ras_report_reader;
+GRANT SELECT, INSERT, UPDATE ON ras.report_jobs TO ras_report_reader;
+GRANT USAGE ON FOREIGN SERVER amazon_ads TO ras_report_reader;
+CREATE USER MAPPING FOR ras_report_reader SERVER amazon_ads
+  OPTIONS (client_id 'amzn1.application-oa2-client.sim', client_secret 'wrong-secret',
+           refresh_token 'Atzr|sim-refresh-token');
+SET ROLE ras_report_reader;
+SELECT regress.try(format('SELECT count(*) FROM ras.report_rows(%L::text[])', :'placement_ids'));
+RESET ROLE;
+SELECT count(*) AS rows FROM ras.report_rows(:'placement_ids'::text[]);
+DROP USER MAPPING FOR ras_report_reader SERVER amazon_ads;
+DROP OWNED BY ras_report_reader;
+DROP ROLE ras_report_reader;
 
 -- A report that fails at Amazon says so, and is not reused.
 SELECT regress.sim('POST', '/_sim/reports/fail_next', '{"reason": "Internal error: please retry"}');
@@ -192,6 +225,13 @@ SELECT pg_temp.masked($$SELECT count(*) FROM ras.report_rows('$$ || (:'slow'::te
 SELECT pg_temp.masked($$SELECT * FROM ras.report_cancel('$$ || (got.ids)[1] || $$')$$)
 FROM got WHERE report_type = 'spTargeting' AND NOT chosen;
 SELECT pg_temp.masked($$SELECT * FROM ras.report_status('00000000-0000-4000-8000-000000000000')$$);
+-- report ids become part of a URL path: anything but letters, digits, '.', '_' and '-' is refused
+SELECT (regress.sim('GET', '/_sim/requests')->>'next')::int AS mark \gset
+SELECT regress.try($$SELECT * FROM ras.report_cancel('../../ras/v1/campaigns')$$);
+SELECT regress.try($$SELECT * FROM ras.report_status('..')$$);
+SELECT regress.try($$SELECT * FROM ras.report_wait('{00000000-0000-4000-8000-000000000000,a?b=c}')$$);
+SELECT regress.try($$SELECT count(*) FROM ras.report_rows('a%2Fb')$$);
+SELECT jsonb_array_length(regress.sim('GET', '/_sim/requests?since=' || :mark)->'requests') AS requests_sent;
 
 -- Loading: CALL ras.sync_report keeps a table in step.  Run from pg_cron
 -- with wait 0: one run requests, a later run loads.

@@ -9,6 +9,8 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
+
 #include "ras.h"
 
 /* Replaces every occurrence of secret in text with "***". */
@@ -34,12 +36,28 @@ scrub(char *text, const char *secret)
 	return buf.data;
 }
 
-static char *
-scrub_secrets(RasConn *conn, const char *token, char *text)
+/*
+ * text with the credentials and the access token masked, as they are and
+ * percent-encoded (as a token request's form carries them).
+ */
+char *
+ras_scrub_secrets(RasConn *conn, const char *token, char *text)
 {
-	text = scrub(text, conn->client_secret);
-	text = scrub(text, conn->refresh_token);
-	return scrub(text, token);
+	const char *secrets[] = {conn->client_secret, conn->refresh_token, token};
+
+	for (int i = 0; i < lengthof(secrets); i++)
+	{
+		StringInfoData encoded;
+
+		if (secrets[i] == NULL)
+			continue;
+		text = scrub(text, secrets[i]);
+		initStringInfo(&encoded);
+		ras_form_escape(&encoded, secrets[i]);
+		text = scrub(text, encoded.data);
+		pfree(encoded.data);
+	}
+	return text;
 }
 
 static void
@@ -52,17 +70,20 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 
 	memset(f, 0, sizeof(*f));
 	f->status = resp->status;
+	/* safe to resend is not the same as not applied: a lost answer may follow a change */
+	f->maybe_applied = resp->maybe_processed;
 	initStringInfo(&detail);
 
 	if (resp->outcome != RAS_OK)
 	{
 		f->sqlstate = RAS_SQLSTATE_TRANSPORT;
-		f->maybe_applied = resp->outcome == RAS_TRANSPORT_UNKNOWN && !call->idempotent;
 		f->message = psprintf("could not %s: %s", call->what, resp->error_text);
 		appendStringInfo(&detail, "No answer after %d attempt(s).", resp->attempts);
 		if (f->maybe_applied)
 			appendStringInfoString(&detail, " The request may have been applied.");
-		f->hint = pstrdup("Check the network path to the API, or raise ras.request_timeout.");
+		f->hint = pstrdup(resp->outcome == RAS_TRANSPORT_REFUSED ?
+						  "The request cannot be made as configured: check the server's api_url and the API host's certificate." :
+						  "Check the network path to the API, or raise ras.request_timeout.");
 		f->detail = detail.data;
 		return;
 	}
@@ -100,10 +121,7 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 			break;
 		default:
 			if (resp->status >= 500)
-			{
 				f->sqlstate = RAS_SQLSTATE_REMOTE;
-				f->maybe_applied = !call->idempotent && resp->status != 503;
-			}
 			else
 				f->sqlstate = RAS_SQLSTATE_BAD_ARGUMENT;
 			break;
@@ -121,6 +139,9 @@ ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailur
 	char	   *scope = call->profile_id ?
 		psprintf("Amazon-Advertising-API-Scope: %s", call->profile_id) : NULL;
 	const char *token = NULL;
+	/* the API speaks UTF-8, whatever the database's encoding */
+	const char *body = call->body ?
+		pg_server_to_any(call->body, strlen(call->body), PG_UTF8) : NULL;
 
 	for (int auth_attempt = 0; auth_attempt < 2; auth_attempt++)
 	{
@@ -144,8 +165,8 @@ ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailur
 
 		req.method = call->method;
 		req.url = url;
-		req.body = call->body;
-		req.body_len = call->body ? strlen(call->body) : 0;
+		req.body = body;
+		req.body_len = body ? strlen(body) : 0;
 		req.headers = headers;
 		req.idempotent = call->idempotent;
 
@@ -162,8 +183,8 @@ ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailur
 		return true;
 
 	failure_from_response(call, resp, failure);
-	failure->message = scrub_secrets(conn, token, failure->message);
-	failure->detail = scrub_secrets(conn, token, failure->detail);
+	failure->message = ras_scrub_secrets(conn, token, failure->message);
+	failure->detail = ras_scrub_secrets(conn, token, failure->detail);
 	return false;
 }
 

@@ -6,7 +6,7 @@
  * A token is refreshed about a minute before it expires, and once more when
  * the API answers 401 (api.c asks with force_refresh).  Cached entries are
  * dropped whenever any user mapping changes, so new credentials take effect
- * at once.
+ * at once, and so do changes to any server.
  */
 #include "postgres.h"
 
@@ -67,6 +67,8 @@ token_entry(Oid umid)
 		ctl.entrysize = sizeof(TokenEntry);
 		token_cache = hash_create("ras access tokens", 8, &ctl, HASH_ELEM | HASH_BLOBS);
 		CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_tokens, (Datum) 0);
+		/* a server pointed elsewhere (api_url, token_url, region) needs new tokens */
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_tokens, (Datum) 0);
 	}
 	entry = hash_search(token_cache, &umid, HASH_ENTER, &found);
 	if (!found)
@@ -80,24 +82,10 @@ token_entry(Oid umid)
 static void
 append_form_value(StringInfo buf, const char *name, const char *value)
 {
-	static const char hex[] = "0123456789ABCDEF";
-
 	if (buf->len > 0)
 		appendStringInfoChar(buf, '&');
-	appendStringInfoString(buf, name);
-	appendStringInfoChar(buf, '=');
-	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
-	{
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~')
-			appendStringInfoChar(buf, (char) *p);
-		else
-		{
-			appendStringInfoChar(buf, '%');
-			appendStringInfoChar(buf, hex[*p >> 4]);
-			appendStringInfoChar(buf, hex[*p & 15]);
-		}
-	}
+	appendStringInfo(buf, "%s=", name);
+	ras_form_escape(buf, value);
 }
 
 static void
@@ -126,15 +114,23 @@ refresh_token(RasConn *conn, TokenEntry *entry)
 	req.body_len = form.len;
 	req.headers = headers;
 	req.idempotent = true;
-	req.sensitive = true;
 
-	ras_http_execute(&req, &resp);
-	explicit_bzero(form.data, form.len);
+	PG_TRY();
+	{
+		ras_http_execute(&req, &resp);
+	}
+	PG_FINALLY();
+	{
+		/* the form holds the client secret and the refresh token */
+		explicit_bzero(form.data, form.len);
+	}
+	PG_END_TRY();
 	pfree(form.data);
 
 	if (resp.outcome == RAS_OK && resp.status == 200 &&
 		ras_json_token(resp.body, resp.body_len, &token, &expires_in))
 	{
+		ras_http_wipe_response();
 		forget_token(entry);
 		entry->access_token = MemoryContextStrdup(TopMemoryContext, token);
 		explicit_bzero(token, strlen(token));
@@ -153,6 +149,14 @@ refresh_token(RasConn *conn, TokenEntry *entry)
 		char	   *message = NULL;
 
 		ras_json_error_info(resp.body, resp.body_len, &code, &message);
+
+		/*
+		 * Only Login with Amazon's own JSON error is quoted: a proxy's page
+		 * could echo the form, secrets included.  Masked all the same.
+		 */
+		if (code == NULL)
+			message = NULL;
+		message = ras_scrub_secrets(conn, NULL, message);
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_AUTH),
 				 errmsg("could not refresh access token: Login with Amazon answered %s",

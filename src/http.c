@@ -220,6 +220,35 @@ ras_sleep_ms(long ms)
 	}
 }
 
+/*
+ * Failures that no retry can mend: the request cannot be made as asked
+ * (a malformed URL, an unsupported scheme, a certificate that does not
+ * verify).  Anything else may be the network's passing fault.
+ */
+static bool
+is_permanent(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+		case CURLE_NOT_BUILT_IN:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_ENGINE_NOTFOUND:
+		case CURLE_SSL_ENGINE_SETFAILED:
+		case CURLE_SSL_ISSUER_ERROR:
+		case CURLE_SSL_CRL_BADFILE:
+		case CURLE_BAD_FUNCTION_ARGUMENT:
+		case CURLE_FUNCTION_NOT_FOUND:
+			return true;
+		default:
+			return false;
+	}
+}
+
 /* Did the failed transfer get far enough that the server may have acted? */
 static bool
 request_was_sent(CURL *h, CURLcode rc)
@@ -300,7 +329,8 @@ finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
 		resp->outcome = RAS_OK;
 	else
 	{
-		resp->outcome = request_was_sent(h, rc) ? RAS_TRANSPORT_UNKNOWN : RAS_TRANSPORT_FAILED;
+		resp->outcome = is_permanent(rc) ? RAS_TRANSPORT_REFUSED :
+			request_was_sent(h, rc) ? RAS_TRANSPORT_UNKNOWN : RAS_TRANSPORT_FAILED;
 		snprintf(resp->error_text, sizeof(resp->error_text), "%s",
 				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	}
@@ -358,6 +388,14 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) ras_request_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+
+	/*
+	 * On a reused connection that turns out dead, libcurl quietly sends the
+	 * request again; for a request that must not run twice (a create), use
+	 * a connection of its own, where that cannot happen.
+	 */
+	if (!req->idempotent)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (req->body != NULL)
 	{
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
@@ -410,6 +448,8 @@ should_retry(const RasHttpRequest *req, const RasHttpResponse *resp)
 {
 	switch (resp->outcome)
 	{
+		case RAS_TRANSPORT_REFUSED:
+			return false;
 		case RAS_TRANSPORT_FAILED:
 			return true;
 		case RAS_TRANSPORT_UNKNOWN:
@@ -453,11 +493,27 @@ ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
 	memset(resp, 0, sizeof(*resp));
 	for (int attempt = 1;; attempt++)
 	{
+		bool		processed;
+
 		perform_once(req, resp);
 		resp->attempts = attempt;
+		/* lost answers and 500/502/504 may come after the server acted */
+		processed = resp->outcome == RAS_TRANSPORT_UNKNOWN ||
+			(resp->outcome == RAS_OK &&
+			 (resp->status == 500 || resp->status == 502 || resp->status == 504));
+		resp->maybe_processed |= processed;
 		if (!wait_to_retry(req, resp, attempt, &waited_ms))
 			return;
 	}
+}
+
+/* Overwrites the last answer: for answers that carry secrets, once read. */
+void
+ras_http_wipe_response(void)
+{
+	if (rbuf.data && rbuf.cap > 0)
+		explicit_bzero(rbuf.data, rbuf.cap);
+	rbuf.len = 0;
 }
 
 long

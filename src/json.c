@@ -80,19 +80,33 @@ parse_or_null(const char *body, size_t len, char *errbuf, size_t errlen)
 
 /* ---------- helpers ---------- */
 
-/* A string from the API in the server's encoding (the answer was checked UTF-8). */
-static const char *
-server_string(const char *s, int len, int *outlen)
+/*
+ * A UTF-8 string from the API in the server's encoding.  Characters the
+ * database encoding cannot hold become '?': this only ever feeds messages,
+ * which must not turn into an encoding error in their own right.
+ */
+static char *
+message_in_server_encoding(char *s)
 {
-	const char *converted;
+	MemoryContext ctx = CurrentMemoryContext;
+	char	   *converted = NULL;
 
-	if (GetDatabaseEncoding() == PG_UTF8)
-	{
-		*outlen = len;
+	if (s == NULL || GetDatabaseEncoding() == PG_UTF8)
 		return s;
+	PG_TRY();
+	{
+		converted = pg_any_to_server(s, (int) strlen(s), PG_UTF8);
 	}
-	converted = pg_any_to_server(s, len, PG_UTF8);
-	*outlen = (converted == s) ? len : (int) strlen(converted);
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(ctx);
+		FlushErrorState();
+		for (unsigned char *p = (unsigned char *) s; *p; p++)
+			if (*p >= 128)
+				*p = '?';
+		converted = s;
+	}
+	PG_END_TRY();
 	return converted;
 }
 
@@ -102,7 +116,6 @@ static char *
 member_string(JsonC *obj, const char *key)
 {
 	JsonC	   *v = NULL;
-	int			len;
 	const char *s;
 
 	if (!json_object_object_get_ex(obj, key, &v) || v == NULL ||
@@ -112,8 +125,8 @@ member_string(JsonC *obj, const char *key)
 		s = json_object_get_string(v);
 	else
 		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	s = server_string(s, (int) strlen(s), &len);
-	return pnstrdup(s, len);
+	/* raw bytes: converted once the tree is released */
+	return pstrdup(s);
 }
 
 /*
@@ -145,6 +158,8 @@ ras_json_error_info(const char *body, size_t len, char **code, char **message)
 	}
 	if (root != NULL)
 		json_object_put(root);
+	*code = message_in_server_encoding(*code);
+	*message = message_in_server_encoding(*message);
 	if (root == NULL && len > 0)
 	{
 		StringInfoData buf;
@@ -203,11 +218,11 @@ ras_json_to_jsonb(const char *body, size_t len)
 		fmgr_info_cxt(F_JSONB_IN, &jsonb_in_f, TopMemoryContext);
 		initialized = true;
 	}
-	text = pg_any_to_server(body, (int) len, PG_UTF8);
-	if (text == body)
-		text = pnstrdup(body, len);	/* jsonb_in wants a terminated string */
 	PG_TRY();
 	{
+		text = pg_any_to_server(body, (int) len, PG_UTF8);
+		if (text == body)
+			text = pnstrdup(body, len);	/* jsonb_in wants a terminated string */
 		doc = DatumGetJsonbP(InputFunctionCall(&jsonb_in_f, text, JSONBOID, -1));
 	}
 	PG_CATCH();

@@ -22,6 +22,9 @@
 
 #include "ras.h"
 
+/* Empty pages in a row that still promise more: the API is stuck. */
+#define RAS_MAX_EMPTY_PAGES 10
+
 static const char *const query_term_matches[] = {"BROAD_MATCH", "EXACT_MATCH", NULL};
 
 /* One filter's values for this call. */
@@ -364,6 +367,17 @@ list_body(const ListCall *call, int page_size, int page_index, const char *next_
 	return ras_body_end(&b);
 }
 
+/* A listing would never end: the API is not moving forward. */
+static pg_attribute_noreturn() void
+unending_listing(const char *what, const char *why)
+{
+	ereport(ERROR,
+			(errcode(RAS_SQLSTATE_REMOTE),
+			 errmsg("could not %s: the API's paging does not advance", what),
+			 errdetail("%s.", why)));
+	pg_unreachable();
+}
+
 /* Fetches every page of one filter combination into the sink. */
 static void
 fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowSink *sink,
@@ -372,6 +386,7 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 	const RasEntity *e = call->entity;
 	char	   *next_token = NULL;
 	char	   *what = psprintf("list %s", e->sql_name);
+	int			empty_pages = 0;
 
 	for (int page_index = 0;; page_index++)
 	{
@@ -408,6 +423,13 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 		ras_rows_page(resp.body, resp.body_len, e->body_key, sink, &page);
 
 		MemoryContextSwitchTo(old);
+		if (page.next_token && next_token && strcmp(page.next_token, next_token) == 0)
+			unending_listing(what, "the same nextToken came back");
+		empty_pages = page.nitems == 0 ? empty_pages + 1 : 0;
+		if (page.next_token && empty_pages >= RAS_MAX_EMPTY_PAGES)
+			unending_listing(what, "empty pages kept coming with a nextToken");
+		if (next_token)
+			pfree(next_token);
 		next_token = page.next_token ? pstrdup(page.next_token) : NULL;
 		MemoryContextReset(page_ctx);
 
@@ -466,13 +488,7 @@ ras_list(PG_FUNCTION_ARGS)
 
 	if (is_split(call))
 	{
-		HASHCTL		ctl;
-
-		ctl.keysize = NAMEDATALEN * 2;
-		ctl.entrysize = NAMEDATALEN * 2;
-		ctl.hcxt = CurrentMemoryContext;
-		sink.seen_ids = hash_create("ras seen ids", 1024, &ctl,
-									HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		sink.seen_ids = ras_rows_seen_set();
 		for (int a = 0; a < sink.tupdesc->natts; a++)
 			if (sink.columns[a].path && strcmp(sink.columns[a].path, e->id_field) == 0)
 				sink.id_attno = a;

@@ -11,6 +11,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -18,6 +19,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "ras.h"
 
@@ -182,28 +184,35 @@ batch_body(const MutateCall *call, int first, int count)
 	return ras_body_end(&b);
 }
 
-/* {"status": ..., "error": ..., "detail": ...} for an item with no outcome. */
+/*
+ * {"status": ..., "error": ..., "detail": ...} for an item with no outcome.
+ * Built directly: the strings are already in the server's encoding.
+ */
 static Jsonb *
 unapplied_result(const char *status, const char *error, const char *detail)
 {
-	RasBody		b;
-	char	   *json;
+	const char *keys[] = {"status", "error", "detail"};
+	const char *values[] = {status, error, detail};
+	JsonbParseState *st = NULL;
 
-	ras_body_begin(&b);
-	ras_body_key(&b, "status");
-	ras_body_string(&b, status);
-	if (error)
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < lengthof(keys); i++)
 	{
-		ras_body_key(&b, "error");
-		ras_body_string(&b, error);
+		JsonbValue	k;
+		JsonbValue	v;
+
+		if (values[i] == NULL)
+			continue;
+		k.type = jbvString;
+		k.val.string.val = (char *) keys[i];
+		k.val.string.len = strlen(keys[i]);
+		v.type = jbvString;
+		v.val.string.val = (char *) values[i];
+		v.val.string.len = strlen(values[i]);
+		pushJsonbValue(&st, WJB_KEY, &k);
+		pushJsonbValue(&st, WJB_VALUE, &v);
 	}
-	if (detail)
-	{
-		ras_body_key(&b, "detail");
-		ras_body_string(&b, detail);
-	}
-	json = ras_body_end(&b);
-	return ras_json_to_jsonb(json, strlen(json));
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
 static bool
@@ -261,7 +270,8 @@ read_outcome_list(JsonbContainer *outcomes, const char *list_key, const RasEntit
 		r = &results[idx];
 		r->seen = true;
 		r->ok = ok;
-		has_entity = member(c, e->singular, &entity) && entity.type == jbvBinary;
+		has_entity = member(c, e->singular, &entity) && entity.type == jbvBinary &&
+			JsonContainerIsObject(entity.val.binary.data);
 		if (member(c, e->id_field, &v) ||
 			(has_entity && member(entity.val.binary.data, e->id_field, &v)))
 			r->id = scalar_text(&v);
@@ -295,17 +305,150 @@ read_outcomes(const RasHttpResponse *resp, const RasEntity *e, ItemResult *resul
 	read_outcome_list(outcomes, "error", e, false, results, nitems);
 }
 
+/* What one call carries from batch to batch. */
+typedef struct MutateRun
+{
+	MutateCall *call;
+	RasConn    *conn;
+	const char *profile_id;
+	const char *what;
+	const char *prefer;
+	Tuplestorestate *ts;
+	TupleDesc	tupdesc;
+	ResourceOwner ts_owner;		/* owns the tuplestore's temp files */
+	int			applied;		/* items that may exist at Amazon now */
+} MutateRun;
+
 static void
-put_row(Tuplestorestate *ts, TupleDesc td, int idx, bool ok, const char *id, Jsonb *result)
+put_row(MutateRun *run, int idx, bool ok, const char *id, Jsonb *result)
 {
 	Datum		values[4];
 	bool		nulls[4] = {false, false, id == NULL, result == NULL};
+	ResourceOwner save = CurrentResourceOwner;
 
 	values[0] = Int32GetDatum(idx);
 	values[1] = BoolGetDatum(ok);
 	values[2] = id ? ras_text_datum(id, strlen(id)) : (Datum) 0;
 	values[3] = result ? JsonbPGetDatum(result) : (Datum) 0;
-	tuplestore_putvalues(ts, td, values, nulls);
+	/* a spilled tuplestore's file must outlive a batch's subtransaction */
+	CurrentResourceOwner = run->ts_owner;
+	tuplestore_putvalues(run->ts, run->tupdesc, values, nulls);
+	CurrentResourceOwner = save;
+}
+
+/*
+ * Sends the items first .. first + count - 1 and puts their rows.  False,
+ * with *failure, when the batch as a whole failed (nothing was put).
+ */
+static bool
+send_batch(MutateRun *run, int first, int count, RasFailure *failure)
+{
+	MutateCall *call = run->call;
+	const RasEntity *e = call->entity;
+	RasCall		rc = {0};
+	RasHttpResponse resp;
+	ItemResult *results;
+
+	rc.method = call->op == OP_UPDATE ? e->update_method : "POST";
+	rc.path = call->op == OP_CREATE ? e->create_path :
+		call->op == OP_UPDATE ? e->update_path : e->delete_path;
+	rc.body = batch_body(call, first, count);
+	rc.profile_id = run->profile_id;
+	rc.extra_header = run->prefer;
+	/* a repeated create could create twice; updates and deletes cannot */
+	rc.idempotent = call->op != OP_CREATE;
+	rc.what = run->what;
+
+	if (!ras_api_try(run->conn, &rc, &resp, failure))
+		return false;
+
+	results = palloc0(sizeof(ItemResult) * count);
+	read_outcomes(&resp, e, results, count);
+	for (int i = 0; i < count; i++)
+	{
+		ItemResult *r = &results[i];
+
+		if (!r->seen)
+			r->result = unapplied_result("outcome unknown",
+										 "the API reported no outcome for this item", NULL);
+		/* an item without an outcome may exist all the same */
+		if (r->ok || !r->seen)
+			run->applied++;
+		put_row(run, first + i, r->ok, r->id ? r->id : call->ids[first + i], r->result);
+	}
+	return true;
+}
+
+/*
+ * send_batch once earlier items may exist at Amazon: whatever goes wrong,
+ * the call must still return their rows.  An error becomes a failed batch
+ * (its outcome unknown), in a subtransaction so the backend stays sound; a
+ * cancel still cancels, after a WARNING saying how much was applied.
+ */
+static bool
+send_batch_guarded(MutateRun *run, int first, int count, RasFailure *failure)
+{
+	MemoryContext ctx = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(ctx);
+	PG_TRY();
+	{
+		ok = send_batch(run, first, count, failure);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(ctx);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(ctx);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(ctx);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		{
+			ereport(WARNING,
+					(errmsg("%s was interrupted after %d item(s) had been applied",
+							run->what, run->applied),
+					 errdetail("Items 0 to %d were sent; list the entities to see what exists now.",
+							   first - 1)));
+			ReThrowError(edata);
+		}
+		memset(failure, 0, sizeof(*failure));
+		failure->sqlstate = edata->sqlerrcode;
+		failure->message = edata->message;
+		failure->detail = edata->detail;
+		failure->maybe_applied = true;
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* Rows for the failed batch at first and every item after it, and a WARNING. */
+static void
+report_unapplied(MutateRun *run, int first, int count, const RasFailure *failure)
+{
+	const char *status = failure->maybe_applied ? "outcome unknown" : "not applied";
+	Jsonb	   *failed = unapplied_result(status, failure->message, failure->detail);
+	Jsonb	   *skipped = unapplied_result("not applied", "an earlier batch of this call failed",
+										   NULL);
+
+	for (int i = first; i < run->call->nitems; i++)
+		put_row(run, i, false, run->call->ids[i], i < first + count ? failed : skipped);
+	ereport(WARNING,
+			(errcode(failure->sqlstate),
+			 errmsg("%s: the batch of items %d to %d failed after earlier items were applied",
+					run->what, first, first + count - 1),
+			 errdetail_internal("%s. Items %d to %d are returned with ok = false, status \"%s\"; the rest, \"not applied\".",
+								failure->message, first, first + count - 1, status)));
 }
 
 PG_FUNCTION_INFO_V1(ras_mutate);
@@ -314,14 +457,8 @@ Datum
 ras_mutate(PG_FUNCTION_ARGS)
 {
 	MutateCall	call = {0};
+	MutateRun	run = {0};
 	const RasEntity *e;
-	TupleDesc	tupdesc;
-	Tuplestorestate *ts;
-	RasConn    *conn;
-	const char *profile_id;
-	char	   *what;
-	char	   *prefer = NULL;
-	bool		applied_any = false;
 	MemoryContext batch_ctx;
 	int			server_pos;
 	int			profile_pos;
@@ -340,14 +477,16 @@ ras_mutate(PG_FUNCTION_ARGS)
 
 	server_pos = ras_call_arg(fcinfo, "server");
 	profile_pos = ras_call_arg(fcinfo, "profile_id");
-	conn = ras_conn_resolve(server_pos >= 0 && !PG_ARGISNULL(server_pos) ?
-							ras_text_cstring(PG_GETARG_DATUM(server_pos)) : NULL);
-	profile_id = ras_profile_resolve(profile_pos >= 0 && !PG_ARGISNULL(profile_pos) ?
-									 ras_text_cstring(PG_GETARG_DATUM(profile_pos)) : NULL);
-	ts = ras_srf_begin(fcinfo, &tupdesc);
-	what = psprintf("%s %s", op_names[call.op], e->sql_name);
+	run.call = &call;
+	run.conn = ras_conn_resolve(server_pos >= 0 && !PG_ARGISNULL(server_pos) ?
+								ras_text_cstring(PG_GETARG_DATUM(server_pos)) : NULL);
+	run.profile_id = ras_profile_resolve(profile_pos >= 0 && !PG_ARGISNULL(profile_pos) ?
+										 ras_text_cstring(PG_GETARG_DATUM(profile_pos)) : NULL);
+	run.ts = ras_srf_begin(fcinfo, &run.tupdesc);
+	run.ts_owner = CurrentResourceOwner;
+	run.what = psprintf("%s %s", op_names[call.op], e->sql_name);
 	if (e->prefer_representation && call.op != OP_DELETE)
-		prefer = "Prefer: return=representation";
+		run.prefer = "Prefer: return=representation";
 
 	/* everything a batch allocates goes when its rows are in the tuplestore */
 	batch_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras batch",
@@ -355,62 +494,23 @@ ras_mutate(PG_FUNCTION_ARGS)
 	for (int first = 0; first < call.nitems; first += e->batch_limit)
 	{
 		int			count = Min(e->batch_limit, call.nitems - first);
-		RasCall		rc = {0};
-		RasHttpResponse resp;
 		RasFailure	failure;
-		ItemResult *results;
 		MemoryContext old = MemoryContextSwitchTo(batch_ctx);
 
-		rc.method = call.op == OP_UPDATE ? e->update_method : "POST";
-		rc.path = call.op == OP_CREATE ? e->create_path :
-			call.op == OP_UPDATE ? e->update_path : e->delete_path;
-		rc.body = batch_body(&call, first, count);
-		rc.profile_id = profile_id;
-		rc.extra_header = prefer;
-		/* a repeated create could create twice; updates and deletes cannot */
-		rc.idempotent = call.op != OP_CREATE;
-		rc.what = what;
-
-		if (!ras_api_try(conn, &rc, &resp, &failure))
+		if (run.applied == 0)
 		{
-			Jsonb	   *failed;
-			Jsonb	   *skipped;
-
-			if (!applied_any)
+			/* nothing exists at Amazon yet: a failure is a plain ERROR */
+			if (!send_batch(&run, first, count, &failure))
 				ras_raise_failure(&failure);
-			failed = unapplied_result(failure.maybe_applied ? "outcome unknown" : "not applied",
-									  failure.message, failure.detail);
-			skipped = unapplied_result("not applied", "an earlier batch of this call failed",
-									   NULL);
-			for (int i = first; i < call.nitems; i++)
-				put_row(ts, tupdesc, i, false, call.ids[i], i < first + count ? failed : skipped);
-			ereport(WARNING,
-					(errcode(failure.sqlstate),
-					 errmsg("%s: the batch of items %d to %d failed after earlier items were applied",
-							what, first, first + count - 1),
-					 errdetail_internal("%s. Items %d to %d are returned with ok = false, status \"%s\"; the rest, \"not applied\".",
-										failure.message, first, first + count - 1,
-										failure.maybe_applied ? "outcome unknown" : "not applied")));
+		}
+		else if (!send_batch_guarded(&run, first, count, &failure))
+		{
+			report_unapplied(&run, first, count, &failure);
 			MemoryContextSwitchTo(old);
 			return (Datum) 0;
 		}
-
-		results = palloc0(sizeof(ItemResult) * count);
-		read_outcomes(&resp, e, results, count);
-		for (int i = 0; i < count; i++)
-		{
-			ItemResult *r = &results[i];
-
-			if (!r->seen)
-				r->result = unapplied_result("outcome unknown",
-											 "the API reported no outcome for this item", NULL);
-			put_row(ts, tupdesc, first + i, r->ok, r->id ? r->id : call.ids[first + i],
-					r->result);
-			applied_any |= r->ok;
-		}
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(batch_ctx);
-		CHECK_FOR_INTERRUPTS();
 	}
 	return (Datum) 0;
 }

@@ -6,6 +6,9 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <curl/curl.h>
 
 #include "access/htup_details.h"
@@ -84,12 +87,32 @@ valid_option_list(Oid context)
 	return buf.data;
 }
 
+/*
+ * "localhost", an IPv4 address in 127.0.0.0/8 or the IPv6 address ::1 (in
+ * brackets, as curl returns it, or not).  Other than localhost, only address
+ * literals count: a name such as 127.0.0.1.example may resolve to anywhere.
+ */
 static bool
 host_is_loopback(const char *host)
 {
-	return pg_strcasecmp(host, "localhost") == 0 ||
-		strncmp(host, "127.", 4) == 0 ||
-		strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+	struct in_addr addr4;
+	struct in6_addr addr6;
+	size_t		len = strlen(host);
+	char	   *bare;
+	bool		result;
+
+	if (pg_strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &addr4) == 1)
+		return (ntohl(addr4.s_addr) >> 24) == 127;
+
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
+		bare = pnstrdup(host + 1, len - 2);
+	else
+		bare = pstrdup(host);
+	result = inet_pton(AF_INET6, bare, &addr6) == 1 && IN6_IS_ADDR_LOOPBACK(&addr6);
+	pfree(bare);
+	return result;
 }
 
 /*
@@ -195,7 +218,17 @@ ras_fdw_oid(void)
 	return fdw->fdwid;
 }
 
-/* The server a call uses: named, else ras.server, else the only one. */
+static bool
+server_usable(Oid serverid)
+{
+	return pg_foreign_server_aclcheck(serverid, GetUserId(), ACL_USAGE) == ACLCHECK_OK;
+}
+
+/*
+ * The server a call uses: named, else ras.server, else the only one the
+ * current user has USAGE on.  A named server needs USAGE like any other
+ * foreign server; without a name, servers the user may not use do not count.
+ */
 static ForeignServer *
 resolve_server(const char *name)
 {
@@ -204,7 +237,9 @@ resolve_server(const char *name)
 	HeapTuple	tup;
 	Oid			fdwid;
 	Oid			found = InvalidOid;
+	Oid			denied = InvalidOid;
 	int			count = 0;
+	int			ndenied = 0;
 
 	if (name == NULL || name[0] == '\0')
 		name = ras_server_guc;
@@ -218,6 +253,8 @@ resolve_server(const char *name)
 					 errmsg("ras server \"%s\" does not exist", name),
 					 errhint("Create it with CREATE SERVER %s FOREIGN DATA WRAPPER ras.",
 							 name)));
+		if (!server_usable(server->serverid))
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_SERVER, server->servername);
 		return server;
 	}
 
@@ -228,15 +265,30 @@ resolve_server(const char *name)
 	{
 		Form_pg_foreign_server form = (Form_pg_foreign_server) GETSTRUCT(tup);
 
-		if (form->srvfdw == fdwid)
+		if (form->srvfdw != fdwid)
+			continue;
+		if (server_usable(form->oid))
 		{
 			found = form->oid;
 			count++;
+		}
+		else
+		{
+			denied = form->oid;
+			ndenied++;
 		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 
+	if (count == 0 && ndenied == 1)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_SERVER,
+					   GetForeignServer(denied)->servername);
+	if (count == 0 && ndenied > 1)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_PERMISSION),
+				 errmsg("permission denied for every ras server"),
+				 errhint("The owner of a server can run GRANT USAGE ON FOREIGN SERVER name TO role.")));
 	if (count == 0)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),

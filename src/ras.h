@@ -63,7 +63,6 @@ typedef struct RasHttpRequest
 	size_t		body_len;
 	const char *const *headers; /* NULL-terminated "Name: value" list */
 	bool		idempotent;		/* safe to resend after it may have been processed */
-	bool		sensitive;		/* body holds secrets: never echo it */
 	bool		no_retry;		/* caller handles every status itself */
 } RasHttpRequest;
 
@@ -71,7 +70,8 @@ typedef enum RasOutcome
 {
 	RAS_OK,						/* got an HTTP answer (any status) */
 	RAS_TRANSPORT_FAILED,		/* no answer; request certainly not processed */
-	RAS_TRANSPORT_UNKNOWN		/* no answer; request may have been processed */
+	RAS_TRANSPORT_UNKNOWN,		/* no answer; request may have been processed */
+	RAS_TRANSPORT_REFUSED		/* not sendable (bad URL, TLS verification): final */
 } RasOutcome;
 
 typedef struct RasHttpResponse
@@ -84,6 +84,7 @@ typedef struct RasHttpResponse
 	char		content_type[128];
 	char		error_text[256];	/* transport failure description */
 	int			attempts;
+	bool		maybe_processed;	/* some attempt may have been carried out */
 } RasHttpResponse;
 
 extern void ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp);
@@ -93,6 +94,7 @@ typedef void (*RasStreamConsumer) (void *arg, const char *data, size_t len);
 extern void ras_http_stream(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 							RasHttpResponse *resp);
 extern long ras_http_connections_opened(void);
+extern void ras_http_wipe_response(void);
 extern void ras_sleep_ms(long ms);
 
 /* ---------- authentication (auth.c) ---------- */
@@ -125,6 +127,7 @@ typedef struct RasFailure
 extern bool ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp,
 						RasFailure *failure);
 extern void ras_api_call(RasConn *conn, const RasCall *call, RasHttpResponse *resp);
+extern char *ras_scrub_secrets(RasConn *conn, const char *token, char *text);
 pg_attribute_noreturn() extern void ras_raise_failure(const RasFailure *failure);
 
 /* ---------- entity descriptors (entity.c) ---------- */
@@ -241,6 +244,7 @@ typedef struct RasPageInfo
 
 /* ---------- listings as rows (rows.c) ---------- */
 extern void ras_rows_prepare(RasRowSink *sink);
+extern struct HTAB *ras_rows_seen_set(void);
 extern bool ras_rows_full(const RasRowSink *sink);
 extern void ras_rows_page(const char *body, size_t len, const char *array_key,
 						  RasRowSink *sink, RasPageInfo *page);
@@ -273,6 +277,7 @@ extern char *ras_body_end(RasBody *b);
 
 /* ---------- helpers (util.c) ---------- */
 extern Datum ras_text_datum(const char *s, size_t len);
+extern void ras_form_escape(StringInfo buf, const char *value);
 extern char *ras_text_cstring(Datum d);
 extern void ras_text_array(Datum array, Datum **values, int *n);
 extern Datum ras_text_list_array(List *strings);

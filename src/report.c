@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -74,12 +75,48 @@ unexpected_answer(const char *what)
 			 errmsg("unexpected answer from the Amazon Ads API: %s", what)));
 }
 
+/*
+ * Whether a report id may go into a URL path as it is: 1 to
+ * RAS_REPORT_ID_MAX letters, digits, '.', '_' and '-', the first a letter or
+ * digit (so never "." or "..").  Amazon's ids are UUIDs.
+ */
+static bool
+valid_report_id(const char *id)
+{
+	size_t		len = strlen(id);
+
+	if (len == 0 || len > RAS_REPORT_ID_MAX || !isalnum((unsigned char) id[0]))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char) id[i]) && id[i] != '.' && id[i] != '_' && id[i] != '-')
+			return false;
+	return true;
+}
+
+static void
+check_report_id(const char *id)
+{
+	if (id == NULL || id[0] == '\0')
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("a report id must not be NULL or empty")));
+	if (!valid_report_id(id))
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("invalid report id \"%s\"",
+						pnstrdup(id, pg_mbcliplen(id, strlen(id), RAS_REPORT_ID_MAX))),
+				 errhint("Report ids are what ras.report() and ras.report_request() return, such as a UUID: "
+						 "up to %d letters, digits, '.', '_' and '-', the first a letter or digit.",
+						 RAS_REPORT_ID_MAX)));
+}
+
 /* A call about one report: reading its status or cancelling it. */
 static RasCall
 report_call(const ReportRef *r, const char *method, const char *accept, const char *what)
 {
 	RasCall		call = {0};
 
+	check_report_id(r->report_id);	/* it becomes part of the path */
 	call.method = method;
 	call.path = psprintf("/reporting/reports/%s", r->report_id);
 	call.accept = accept;
@@ -124,7 +161,7 @@ poll_report(ReportRef *r)
 	if (r->report_type == NULL || r->start_date == NULL || r->end_date == NULL)
 		unexpected_answer("a report status without its configuration and dates");
 	if (r->url)
-		ras_job_url_remember(r->report_id, r->url);
+		ras_job_url_remember(r->conn->umid, r->report_id, r->url);
 	ras_job_save_status(r);
 }
 
@@ -146,7 +183,7 @@ duplicate_of(const RasHttpResponse *resp)
 	end = colon + strlen(colon);
 	while (end > colon && (end[-1] == ' ' || end[-1] == '.'))
 		*--end = '\0';
-	return *colon ? colon : NULL;
+	return valid_report_id(colon) ? colon : NULL;
 }
 
 /* Posts one piece; adopts the report a 425 names. */
@@ -181,8 +218,8 @@ post_piece(RasConn *conn, const char *profile_id, ReportPiece *p)
 	answer = ras_json_to_jsonb(resp.body, resp.body_len);
 	p->report_id = answer_string(answer, "reportId");
 	p->status = answer_string(answer, "status");
-	if (p->report_id == NULL)
-		unexpected_answer("no reportId for a new report");
+	if (p->report_id == NULL || !valid_report_id(p->report_id))
+		unexpected_answer("no valid reportId for a new report");
 	if (p->status == NULL)
 		p->status = "PENDING";
 }
@@ -209,11 +246,7 @@ ref_by_id(const char *report_id, const char *server_arg, const char *profile_arg
 	char	   *profile_id;
 	ReportRef  *r;
 
-	if (report_id == NULL || report_id[0] == '\0')
-		ereport(ERROR,
-				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
-				 errmsg("a report id must not be NULL or empty")));
-
+	check_report_id(report_id);
 	if (ras_job_location(report_id, &server, &profile_id))
 	{
 		r = make_ref(report_id, ras_conn_resolve(server), profile_id);
@@ -227,8 +260,9 @@ ref_by_id(const char *report_id, const char *server_arg, const char *profile_arg
 
 /*
  * Requests every piece, reusing what can be reused.  A candidate for reuse
- * is checked with Amazon first: one that failed or vanished is replaced by
- * a new request.
+ * is checked with Amazon first: only one still PENDING, PROCESSING or
+ * COMPLETED is kept; one that failed, was cancelled or vanished is replaced
+ * by a new request.
  */
 static List *
 request_pieces(List *pieces, long max_age_ms, RasConn *conn, const char *profile_id)
@@ -248,7 +282,7 @@ request_pieces(List *pieces, long max_age_ms, RasConn *conn, const char *profile
 		{
 			r = make_ref(reuse, conn, profile_id);
 			poll_report(r);
-			if (strcmp(r->status, "FAILED") == 0 || strcmp(r->status, "NOT_FOUND") == 0)
+			if (is_finished(r->status) && strcmp(r->status, "COMPLETED") != 0)
 				r = NULL;
 		}
 		if (r == NULL)
@@ -518,8 +552,9 @@ storage_error(const RasHttpResponse *resp)
 
 /*
  * Reads one COMPLETED report into the result.  The download URL comes from
- * the session's cache or a status read; a URL storage refuses (expired) is
- * replaced by asking for the status again.
+ * the session's cache (of URLs fetched with this user mapping) or a status
+ * read; a URL storage refuses (expired) is replaced by asking for the status
+ * again.
  */
 static void
 fetch_rows(ReportRef *r, Tuplestorestate *ts, TupleDesc tupdesc)
@@ -528,7 +563,7 @@ fetch_rows(ReportRef *r, Tuplestorestate *ts, TupleDesc tupdesc)
 
 	for (int attempt = 1;; attempt++)
 	{
-		const char *url = ras_job_url(r->report_id);
+		const char *url = ras_job_url(r->conn->umid, r->report_id);
 		int64		nrows;
 
 		if (url == NULL)

@@ -10,6 +10,13 @@
 
 #include "ras.h"
 
+/*
+ * The longest report id ras accepts.  Amazon's are UUIDs (36 characters);
+ * ids may hold only letters, digits, '.', '_' and '-' and begin with a
+ * letter or digit, since they become a segment of a URL path.
+ */
+#define RAS_REPORT_ID_MAX	64
+
 /* One report to ask Amazon for: a request cut to the range its type allows. */
 typedef struct ReportPiece
 {
@@ -56,8 +63,8 @@ extern void ras_job_save_status(const ReportRef *r);
 extern void ras_job_mark_status(ReportRef *r, const char *status);
 extern void ras_job_return_rows(FunctionCallInfo fcinfo, List *refs);
 
-extern void ras_job_url_remember(const char *report_id, const char *url);
-extern const char *ras_job_url(const char *report_id);
+extern void ras_job_url_remember(Oid umid, const char *report_id, const char *url);
+extern char *ras_job_url(Oid umid, const char *report_id);
 extern void ras_job_url_forget(const char *report_id);
 
 #endif							/* RAS_REPORT_H */

@@ -4,7 +4,7 @@
  *     looked at is a row, keyed by Amazon's report id and labelled with a
  *     hash of its configuration (server, profile and request body), so that
  *     asking again for the same thing finds the pending or recent report to
- *     reuse.  Also the session's cache of download URLs.
+ *     reuse.  Also the session's cache of download URLs, per user mapping.
  */
 #include "postgres.h"
 
@@ -13,14 +13,23 @@
 #include "common/sha2.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "report.h"
 
 #define URL_CACHE_SIZE		16
 #define URL_CACHE_MAX_AGE_MS (50 * 60 * 1000)	/* URLs live about an hour */
+
+/*
+ * The SQL below names every type, function and operator with its schema
+ * (OPERATOR(pg_catalog.=), pg_catalog.date): whatever the caller's
+ * search_path, nothing of the caller's own can stand in for them.
+ */
+#define UNFINISHED "'{PENDING,PROCESSING}'::pg_catalog.text[]"
 
 /* The configuration hash: same server, profile and request, same report. */
 char *
@@ -104,7 +113,8 @@ ras_job_insert(const ReportPiece *p, const char *server, const char *profile_id)
 
 	job_run("INSERT INTO ras.report_jobs AS j (report_id, config_hash, report_type, time_unit,"
 			" start_date, end_date, configuration, status, server, profile_id)"
-			" VALUES ($1, $2, $3, $4, $5::date, $6::date, $7::jsonb, $8, $9, $10)"
+			" VALUES ($1, $2, $3, $4, $5::pg_catalog.date, $6::pg_catalog.date,"
+			" $7::pg_catalog.jsonb, $8, $9, $10)"
 			" ON CONFLICT (report_id) DO UPDATE SET config_hash = EXCLUDED.config_hash,"
 			" updated_at = pg_catalog.now()",
 			lengthof(args), args, SPI_OK_INSERT, 0);
@@ -117,9 +127,12 @@ ras_job_reusable(const char *hash, long max_age_ms)
 	const char *args[] = {hash, psprintf("%ld milliseconds", max_age_ms)};
 	char	  **row;
 
-	row = job_run("SELECT report_id FROM ras.report_jobs WHERE config_hash = $1"
-				  " AND (status IN ('PENDING', 'PROCESSING')"
-				  " OR (status = 'COMPLETED' AND requested_at > pg_catalog.now() - $2::interval))"
+	row = job_run("SELECT report_id FROM ras.report_jobs"
+				  " WHERE config_hash OPERATOR(pg_catalog.=) $1"
+				  " AND (status OPERATOR(pg_catalog.=) ANY (" UNFINISHED ")"
+				  " OR (status OPERATOR(pg_catalog.=) 'COMPLETED'"
+				  " AND requested_at OPERATOR(pg_catalog.>)"
+				  " (pg_catalog.now() OPERATOR(pg_catalog.-) $2::pg_catalog.interval)))"
 				  " ORDER BY requested_at DESC LIMIT 1",
 				  lengthof(args), args, SPI_OK_SELECT, 1);
 	return row ? row[0] : NULL;
@@ -132,7 +145,8 @@ ras_job_location(const char *report_id, char **server, char **profile_id)
 	const char *args[] = {report_id};
 	char	  **row;
 
-	row = job_run("SELECT server, profile_id FROM ras.report_jobs WHERE report_id = $1",
+	row = job_run("SELECT server, profile_id FROM ras.report_jobs"
+				  " WHERE report_id OPERATOR(pg_catalog.=) $1",
 				  lengthof(args), args, SPI_OK_SELECT, 2);
 	if (row == NULL)
 		return false;
@@ -155,13 +169,14 @@ ras_job_save_status(const ReportRef *r)
 	job_run("INSERT INTO ras.report_jobs AS j (report_id, report_type, time_unit, start_date,"
 			" end_date, configuration, status, failure_reason, file_size, server, profile_id,"
 			" completed_at)"
-			" VALUES ($1, $2, $5::jsonb ->> 'timeUnit', $3::date, $4::date, $5::jsonb, $6, $7,"
-			" $8::numeric::bigint, $9, $10,"
-			" CASE WHEN $6 NOT IN ('PENDING', 'PROCESSING') THEN pg_catalog.now() END)"
+			" VALUES ($1, $2, $5::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'timeUnit',"
+			" $3::pg_catalog.date, $4::pg_catalog.date, $5::pg_catalog.jsonb, $6, $7,"
+			" $8::pg_catalog.numeric::pg_catalog.int8, $9, $10,"
+			" CASE WHEN $6 OPERATOR(pg_catalog.<>) ALL (" UNFINISHED ") THEN pg_catalog.now() END)"
 			" ON CONFLICT (report_id) DO UPDATE SET status = EXCLUDED.status,"
 			" failure_reason = EXCLUDED.failure_reason, file_size = EXCLUDED.file_size,"
 			" updated_at = pg_catalog.now(),"
-			" completed_at = CASE WHEN EXCLUDED.status NOT IN ('PENDING', 'PROCESSING')"
+			" completed_at = CASE WHEN EXCLUDED.status OPERATOR(pg_catalog.<>) ALL (" UNFINISHED ")"
 			" THEN coalesce(j.completed_at, pg_catalog.now()) END",
 			lengthof(args), args, SPI_OK_INSERT, 0);
 }
@@ -177,9 +192,10 @@ ras_job_mark_status(ReportRef *r, const char *status)
 	char	  **row;
 
 	row = job_run("UPDATE ras.report_jobs SET updated_at = pg_catalog.now(),"
-				  " status = CASE WHEN status = 'CANCELLED' AND $2 = 'NOT_FOUND' THEN status ELSE $2 END,"
+				  " status = CASE WHEN status OPERATOR(pg_catalog.=) 'CANCELLED'"
+				  " AND $2 OPERATOR(pg_catalog.=) 'NOT_FOUND' THEN status ELSE $2 END,"
 				  " completed_at = coalesce(completed_at, pg_catalog.now())"
-				  " WHERE report_id = $1 RETURNING status",
+				  " WHERE report_id OPERATOR(pg_catalog.=) $1 RETURNING status",
 				  lengthof(args), args, SPI_OK_UPDATE_RETURNING, 1);
 	r->status = row && row[0] ? row[0] : pstrdup(status);
 }
@@ -197,82 +213,120 @@ ras_job_return_rows(FunctionCallInfo fcinfo, List *refs)
 		const char *args[] = {((ReportRef *) lfirst(lc))->report_id};
 
 		SPI_connect();
-		job_sql("SELECT * FROM ras.report_jobs WHERE report_id = $1", 1, args, SPI_OK_SELECT);
+		job_sql("SELECT * FROM ras.report_jobs WHERE report_id OPERATOR(pg_catalog.=) $1",
+				1, args, SPI_OK_SELECT);
 		if (SPI_processed > 0)
 			tuplestore_puttuple(ts, SPI_tuptable->vals[0]);
 		SPI_finish();
 	}
 }
 
-/* ----- the session's download URLs: reused until they fail or grow old ----- */
+/*
+ * ----- the session's download URLs: reused until they fail or grow old -----
+ *
+ * A pre-signed URL needs no credentials, so each is kept for the user mapping
+ * whose credentials fetched it: after SET ROLE, a role with another mapping
+ * asks Amazon itself (and its credentials are checked) instead of reusing
+ * them.  Any change to a user mapping drops them all, as it drops the access
+ * tokens (auth.c).
+ */
 
 typedef struct CachedUrl
 {
-	char		report_id[64];
-	char	   *url;			/* TopMemoryContext */
+	Oid			umid;			/* user mapping that fetched it */
+	char		report_id[RAS_REPORT_ID_MAX + 1];
+	char	   *url;			/* TopMemoryContext; NULL: free slot */
 	TimestampTz stored;
 } CachedUrl;
 
 static CachedUrl url_cache[URL_CACHE_SIZE];
+static bool url_callback_registered = false;
 
-static CachedUrl *
-cached_url(const char *report_id)
+static void
+drop_url(CachedUrl *c)
+{
+	pfree(c->url);
+	c->url = NULL;
+}
+
+static void
+invalidate_urls(Datum arg, int cacheid, uint32 hashvalue)
 {
 	for (int i = 0; i < URL_CACHE_SIZE; i++)
-		if (url_cache[i].url && strcmp(url_cache[i].report_id, report_id) == 0)
+		if (url_cache[i].url)
+			drop_url(&url_cache[i]);
+}
+
+static CachedUrl *
+cached_url(Oid umid, const char *report_id)
+{
+	for (int i = 0; i < URL_CACHE_SIZE; i++)
+		if (url_cache[i].url && url_cache[i].umid == umid &&
+			strcmp(url_cache[i].report_id, report_id) == 0)
 			return &url_cache[i];
 	return NULL;
 }
 
+/* Drops the report's URLs, whoever fetched them: storage refused one, or it is cancelled. */
 void
 ras_job_url_forget(const char *report_id)
 {
-	CachedUrl  *c = cached_url(report_id);
-
-	if (c)
-	{
-		pfree(c->url);
-		c->url = NULL;
-	}
+	for (int i = 0; i < URL_CACHE_SIZE; i++)
+		if (url_cache[i].url && strcmp(url_cache[i].report_id, report_id) == 0)
+			drop_url(&url_cache[i]);
 }
 
+/* Keeps a URL fetched with the user mapping umid. */
 void
-ras_job_url_remember(const char *report_id, const char *url)
+ras_job_url_remember(Oid umid, const char *report_id, const char *url)
 {
-	CachedUrl  *slot = &url_cache[0];
+	CachedUrl  *slot;
 
-	if (strlen(report_id) >= sizeof(slot->report_id))
+	if (strlen(report_id) > RAS_REPORT_ID_MAX)
 		return;
-	ras_job_url_forget(report_id);
-	for (int i = 0; i < URL_CACHE_SIZE; i++)
+	if (!url_callback_registered)
 	{
-		if (url_cache[i].url == NULL)
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_urls, (Datum) 0);
+		url_callback_registered = true;
+	}
+	slot = cached_url(umid, report_id);
+	if (slot == NULL)
+	{
+		slot = &url_cache[0];
+		for (int i = 0; i < URL_CACHE_SIZE; i++)
 		{
-			slot = &url_cache[i];
-			break;
+			if (url_cache[i].url == NULL)
+			{
+				slot = &url_cache[i];
+				break;
+			}
+			if (url_cache[i].stored < slot->stored)
+				slot = &url_cache[i];
 		}
-		if (url_cache[i].stored < slot->stored)
-			slot = &url_cache[i];
 	}
 	if (slot->url)
-		pfree(slot->url);
+		drop_url(slot);
+	slot->umid = umid;
 	strlcpy(slot->report_id, report_id, sizeof(slot->report_id));
 	slot->url = MemoryContextStrdup(TopMemoryContext, url);
 	slot->stored = GetCurrentTimestamp();
 }
 
-/* The report's download URL while it is young enough to work, or NULL. */
-const char *
-ras_job_url(const char *report_id)
+/*
+ * A copy of the report's download URL fetched with umid while it is young
+ * enough to work, or NULL.
+ */
+char *
+ras_job_url(Oid umid, const char *report_id)
 {
-	CachedUrl  *c = cached_url(report_id);
+	CachedUrl  *c = cached_url(umid, report_id);
 
 	if (c == NULL)
 		return NULL;
 	if (TimestampDifferenceExceeds(c->stored, GetCurrentTimestamp(), URL_CACHE_MAX_AGE_MS))
 	{
-		ras_job_url_forget(report_id);
+		drop_url(c);
 		return NULL;
 	}
-	return c->url;
+	return pstrdup(c->url);
 }

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "datatype/timestamp.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -22,7 +23,6 @@
 #include "ras.h"
 
 #define RAS_MAX_PATH_DEPTH 6
-#define RAS_MAX_ID_LEN (NAMEDATALEN * 2)
 
 typedef struct ColumnPath
 {
@@ -283,23 +283,89 @@ column_datum(JsonbValue *v, RasColType type, bool *isnull)
 	pg_unreachable();
 }
 
+/*
+ * The set of ids already returned by the split calls of one listing.  Ids
+ * have no length limit, so an entry is a pointer to the id and its length,
+ * hashed and compared by the bytes it points to; first_sighting() keeps each
+ * id in the set's own memory context, so it goes with the set.
+ */
+typedef struct SeenId
+{
+	const char *id;
+	int			len;
+} SeenId;
+
+static uint32
+seen_id_hash(const void *key, Size keysize)
+{
+	const SeenId *k = (const SeenId *) key;
+
+	return hash_bytes((const unsigned char *) k->id, k->len);
+}
+
+static int
+seen_id_match(const void *key1, const void *key2, Size keysize)
+{
+	const SeenId *a = (const SeenId *) key1;
+	const SeenId *b = (const SeenId *) key2;
+
+	if (a->len != b->len)
+		return 1;
+	return memcmp(a->id, b->id, a->len);
+}
+
+/* An empty set of seen ids, for RasRowSink.seen_ids, in the current context. */
+HTAB *
+ras_rows_seen_set(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(SeenId);
+	ctl.entrysize = sizeof(SeenId);
+	ctl.hash = seen_id_hash;
+	ctl.match = seen_id_match;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create("ras seen ids", 1024, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
 /* False when an earlier split call already returned this item's id. */
 static bool
 first_sighting(RasRowSink *sink, JsonbContainer *item)
 {
 	JsonbValue	idv;
-	char		key[RAS_MAX_ID_LEN];
+	SeenId		key;
+	SeenId	   *entry;
 	bool		found;
 
 	if (sink->seen_ids == NULL || sink->id_attno < 0 ||
 		!follow(item, &sink->plan->paths[sink->id_attno], &idv) || idv.type == jbvNull)
 		return true;
-	memset(key, 0, sizeof(key));
 	if (idv.type == jbvString)
-		memcpy(key, idv.val.string.val, Min(idv.val.string.len, RAS_MAX_ID_LEN - 1));
+	{
+		key.id = idv.val.string.val;
+		key.len = idv.val.string.len;
+	}
 	else
-		strlcpy(key, ras_text_cstring(text_of(&idv)), sizeof(key));
-	hash_search(sink->seen_ids, key, HASH_ENTER, &found);
+	{
+		key.id = ras_text_cstring(text_of(&idv));
+		key.len = strlen(key.id);
+	}
+	entry = hash_search(sink->seen_ids, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		/*
+		 * The key points into the page, which is freed before the next one:
+		 * keep a copy with the table.  A non-shared dynahash table has a
+		 * memory context of its own, the one its header is allocated in.
+		 */
+		MemoryContext cxt = GetMemoryChunkContext(sink->seen_ids);
+		char	   *copy = MemoryContextAlloc(cxt, key.len + 1);
+
+		memcpy(copy, key.id, key.len);
+		copy[key.len] = '\0';
+		entry->id = copy;
+	}
 	return !found;
 }
 

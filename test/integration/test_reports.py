@@ -1,7 +1,8 @@
 """Reports behaviour pg_regress cannot show: a statement cancelled or timed out while it
 waits for a report, or while it streams a stalled report file, stops within about a
 second with SQLSTATE 57014; the report it left at Amazon is adopted (425) when the same
-request is made again; a large report file is streamed, not held whole.
+request is made again; a report another session cancels while this one is about to reuse
+it is replaced by a new request; a large report file is streamed, not held whole.
 """
 import time
 
@@ -19,6 +20,14 @@ def sim_reports():
 
 def report_delay(seconds):
     lib.sim("POST", "/_sim/reports/delay", {"seconds": seconds})
+
+
+def until(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
 
 
 class ReportWaitTest(lib.RasTestCase):
@@ -56,6 +65,41 @@ class ReportWaitTest(lib.RasTestCase):
         self.assertEqual(lib.value(f"SELECT status FROM ras.report_jobs "
                                    f"WHERE report_id = {lib.lit(reports[-1]['reportId'])}"),
                          "PENDING")
+
+    def test_report_cancelled_meanwhile_is_not_reused(self):
+        # Another session cancels the report this one is about to reuse: the candidate
+        # polls as CANCELLED and a new report is requested instead of returning it.
+        report_delay(600)
+        request = (SETUP + "SELECT ras.report_request('spGrossAndInvalids', current_date - 3, "
+                   "current_date - 1)")
+        first = lib.value(request).strip("{}")
+        before = len(sim_reports())
+        # the canceller's transaction stays open (its row lock held) until `holder` ends
+        holder = lib.Background("SELECT pg_advisory_lock(4711); SELECT pg_sleep(60);")
+        until(lambda: lib.value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                "AND objid = 4711 AND granted") == "1")
+        canceller = lib.Background(
+            f"BEGIN; SELECT status FROM ras.report_cancel({lib.lit(first)}); "
+            "SELECT pg_advisory_xact_lock(4711); COMMIT;", setup=SETUP)
+        until(lambda: len(sim_reports()) == before - 1)  # deleted at Amazon
+        asker = lib.Background(request, setup=SETUP)
+        # it picked the PENDING row, found the report gone and waits for the row lock
+        pid = asker.backend_pid()
+        until(lambda: lib.value(f"SELECT wait_event_type = 'Lock' FROM pg_stat_activity "
+                                f"WHERE pid = {pid}") == "t")
+        self.assertTrue(holder.cancel())
+        holder.wait(timeout=30)
+        _, _, err = canceller.wait(timeout=30)
+        self.assertIsNone(err)
+        _, rows, err = asker.wait(timeout=30)
+        self.assertIsNone(err)
+        second = rows[0][0].strip("{}")
+        self.assertNotEqual(second, first)
+        self.assertEqual([r["reportId"] for r in sim_reports()][before - 1:], [second])
+        self.assertEqual(lib.query(f"SELECT report_id, status FROM ras.report_jobs "
+                                   f"WHERE report_id IN ({lib.lit(first)}, {lib.lit(second)}) "
+                                   f"ORDER BY requested_at"),
+                         [(first, "CANCELLED"), (second, "PENDING")])
 
     def test_statement_timeout_while_waiting(self):
         report_delay(600)
