@@ -378,9 +378,29 @@ release_headers(CURL *h, struct curl_slist *headers)
  * One attempt.  All libcurl memory is released before anything here can
  * raise an error or process an interrupt.
  */
+/* A request body that can be read once, front to back, and never rewound. */
+typedef struct OneWayBody
+{
+	const char *data;
+	size_t		len;
+	size_t		sent;
+} OneWayBody;
+
+static size_t
+read_once_cb(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	OneWayBody *body = (OneWayBody *) userdata;
+	size_t		n = Min(size * nitems, body->len - body->sent);
+
+	memcpy(buffer, body->data + body->sent, n);
+	body->sent += n;
+	return n;
+}
+
 static void
 perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 {
+	OneWayBody	upload;
 	CURL	   *h = get_handle();
 	char		errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers = prepare_transfer(h, req, errbuf, write_cb);
@@ -389,14 +409,23 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) ras_request_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 
-	/*
-	 * On a reused connection that turns out dead, libcurl quietly sends the
-	 * request again; for a request that must not run twice (a create), use
-	 * a connection of its own, where that cannot happen.
-	 */
-	if (!req->idempotent)
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-	if (req->body != NULL)
+	if (req->body != NULL && !req->idempotent)
+	{
+		/*
+		 * On a reused connection that turns out dead, libcurl quietly sends
+		 * the request again, rewinding the body.  A request that must not run
+		 * twice (a create) hands its body over through a read callback that
+		 * cannot rewind: the transfer fails instead, as "outcome unknown".
+		 */
+		upload.data = req->body;
+		upload.len = req->body_len;
+		upload.sent = 0;
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_once_cb);
+		curl_easy_setopt(h, CURLOPT_READDATA, &upload);
+	}
+	else if (req->body != NULL)
 	{
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
