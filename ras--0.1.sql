@@ -419,3 +419,30 @@ BEGIN
     RAISE NOTICE 'ras.sync_report %: %', qualified, pg_catalog.array_to_string(said, '; ');
 END
 $sync$;
+
+-- What \df+ and \dx+ show.
+COMMENT ON FOREIGN DATA WRAPPER ras IS 'Amazon Ads API: one server per region, credentials in user mappings';
+COMMENT ON FUNCTION ras.profiles(text) IS 'Advertising profiles the credentials can use (GET /v2/profiles)';
+COMMENT ON FUNCTION ras.retailers(text[], text, text, bigint) IS 'Retailers RAS campaigns can advertise at';
+COMMENT ON FUNCTION ras.products(text, text, text[], bigint, text, text) IS 'Products of a retailer that can be advertised (search or offer ids)';
+COMMENT ON FUNCTION ras.campaigns(text[], text[], text[], text, text[], bigint, text, text) IS 'RAS campaigns, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.ad_groups(text[], text[], text[], text[], text, bigint, text, text) IS 'RAS ad groups, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.product_ads(text[], text[], text[], text[], bigint, text, text) IS 'RAS product ads, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.targets(text[], text[], text[], text[], text[], text, text[], text[], boolean, text[], jsonb, bigint, text, text) IS 'RAS targets (keyword, product, auto), every list filter as an optional argument';
+DO $$
+DECLARE
+    entity text;
+    op text;
+BEGIN
+    FOREACH entity IN ARRAY ARRAY['campaigns', 'ad_groups', 'product_ads', 'targets'] LOOP
+        FOREACH op IN ARRAY ARRAY['create', 'update'] LOOP
+            EXECUTE format('COMMENT ON FUNCTION ras.%1$s_%2$s(jsonb, text, text) IS %3$L',
+                           op, entity,
+                           op || 's ' || replace(entity, '_', ' ') || ' from API-shaped items; one row per item: idx, ok, id, result. Not undone by ROLLBACK');
+        END LOOP;
+        EXECUTE format('COMMENT ON FUNCTION ras.delete_%1$s(text[], text, text) IS %2$L', entity,
+                       'archives ' || replace(entity, '_', ' ') || ' by id; one row per id: idx, ok, id, result. Not undone by ROLLBACK');
+    END LOOP;
+END
+$$;
+COMMENT ON PROCEDURE ras.sync_report IS 'Keeps a table in step with a Sponsored Products report type: creates it, requests the trailing window, upserts on the grain (safe from pg_cron)';
