@@ -80,34 +80,57 @@ parse_or_null(const char *body, size_t len, char *errbuf, size_t errlen)
 
 /* ---------- helpers ---------- */
 
-/*
- * A UTF-8 string from the API in the server's encoding.  Characters the
- * database encoding cannot hold become '?': this only ever feeds messages,
- * which must not turn into an encoding error in their own right.
- */
+/* s converted to the server's encoding, or NULL when it cannot be. */
 static char *
-message_in_server_encoding(char *s)
+try_to_server(const char *s, int len)
 {
 	MemoryContext ctx = CurrentMemoryContext;
 	char	   *converted = NULL;
 
-	if (s == NULL || GetDatabaseEncoding() == PG_UTF8)
-		return s;
 	PG_TRY();
 	{
-		converted = pg_any_to_server(s, (int) strlen(s), PG_UTF8);
+		converted = pg_any_to_server(s, len, PG_UTF8);
+		if (converted == s)
+			converted = pnstrdup(s, len);
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(ctx);
 		FlushErrorState();
-		for (unsigned char *p = (unsigned char *) s; *p; p++)
-			if (*p >= 128)
-				*p = '?';
-		converted = s;
+		converted = NULL;
 	}
 	PG_END_TRY();
 	return converted;
+}
+
+/*
+ * A UTF-8 string from the API in the server's encoding.  A character the
+ * database encoding cannot hold becomes '?': this only ever feeds messages,
+ * which must not turn into an encoding error of their own.
+ */
+static char *
+message_in_server_encoding(char *s)
+{
+	StringInfoData buf;
+	char	   *whole;
+
+	if (s == NULL || GetDatabaseEncoding() == PG_UTF8)
+		return s;
+	if ((whole = try_to_server(s, (int) strlen(s))) != NULL)
+		return whole;
+	initStringInfo(&buf);
+	for (const char *p = s; *p;)
+	{
+		int			len = pg_utf_mblen((const unsigned char *) p);
+		char	   *one;
+
+		if (strnlen(p, len) < (size_t) len)
+			break;				/* truncated sequence at the end */
+		one = try_to_server(p, len);
+		appendStringInfoString(&buf, one ? one : "?");
+		p += len;
+	}
+	return buf.data;
 }
 
 /* ---------- error bodies, tokens, whole documents ---------- */
