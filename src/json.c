@@ -8,7 +8,7 @@
  * family's shape, Login with Amazon's token answer) are read with json-c,
  * which copes with any shape without raising an error.
  *
- * This file includes json-c and therefore never includes utils/builtins.h
+ * This file includes json-c and therefore never includes the builtins header
  * (its json_object() clashes with json-c's type).  json-c allocates with
  * malloc: every parsed tree is released with json_object_put before anything
  * here can raise an error.

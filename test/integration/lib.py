@@ -249,6 +249,29 @@ def setup_ras(server=SERVER, *, direct=False, client_id=CLIENT_ID,
         END $$;""")
 
 
+def manual_campaign_sql(name, match_type, keywords_from):
+    """SQL creating a manual campaign `name` with one ad group and a keyword target for
+    each row of the FROM item `keywords_from`, which yields the keyword as column k
+    (e.g. "unnest('{a,b}'::text[]) k")."""
+    return f"""
+        SELECT count(*) FROM ras.create_campaigns(jsonb_build_object(
+          'name', {lit(name)}, 'budget', '{{"budget": 20, "budgetType": "DAILY"}}'::jsonb,
+          'targetingType', 'MANUAL', 'state', 'ENABLED',
+          'dynamicBidding', '{{"strategy": "MANUAL", "placementBidding": []}}'::jsonb));
+        SELECT count(*) FROM ras.create_ad_groups((
+          SELECT jsonb_agg(jsonb_build_object('name', {lit(name + ' group')}, 'campaignId', campaign_id,
+                 'defaultBid', 0.5, 'state', 'ENABLED', 'retailerId', 'retailer-1'))
+          FROM ras.campaigns(names => ARRAY[{lit(name)}])));
+        SELECT count(*) FROM ras.create_targets((
+          SELECT jsonb_agg(jsonb_build_object('campaignId', campaign_id, 'adGroupId', ad_group_id,
+                 'state', 'ENABLED', 'negative', false, 'targetType', 'KEYWORD',
+                 'targetDetails', jsonb_build_object('keywordTarget',
+                     jsonb_build_object('matchType', {lit(match_type)}, 'keyword', k)),
+                 'bid', '{{"bid": 0.5}}'::jsonb))
+          FROM ras.ad_groups(names => ARRAY[{lit(name + ' group')}]), {keywords_from}));
+    """
+
+
 # ----------------------------------------------------------------------------- contract
 
 def prism_mark():

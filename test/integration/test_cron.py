@@ -31,22 +31,8 @@ class CronTest(lib.RasTestCase):
             DROP TABLE IF EXISTS {TABLE};
             DELETE FROM ras.report_loads WHERE target = {lib.lit(TABLE)};
             SET ras.profile_id = {lib.lit(PROFILE)};
-            SELECT count(*) FROM ras.create_campaigns('[
-              {{"name": "Cron manual", "budget": {{"budget": 20, "budgetType": "DAILY"}},
-               "targetingType": "MANUAL", "state": "ENABLED",
-               "dynamicBidding": {{"strategy": "MANUAL", "placementBidding": []}}}}]');
-            SELECT count(*) FROM ras.create_ad_groups((
-              SELECT jsonb_agg(jsonb_build_object('name', 'Cron group', 'campaignId', campaign_id,
-                     'defaultBid', 0.5, 'state', 'ENABLED', 'retailerId', 'retailer-1'))
-              FROM ras.campaigns()));
-            SELECT count(*) FROM ras.create_targets((
-              SELECT jsonb_agg(jsonb_build_object('campaignId', campaign_id, 'adGroupId', ad_group_id,
-                     'state', 'ENABLED', 'negative', false, 'targetType', 'KEYWORD',
-                     'targetDetails', jsonb_build_object('keywordTarget',
-                         jsonb_build_object('matchType', 'BROAD', 'keyword', k)),
-                     'bid', '{{"bid": 0.5}}'::jsonb))
-              FROM ras.ad_groups(), unnest('{{running shoes,trail shoes}}'::text[]) k));
-        """)
+        """ + lib.manual_campaign_sql("Cron manual", "BROAD",
+                                   "unnest('{running shoes,trail shoes}'::text[]) k"))
         # a report takes 5 s: the run that requests it cannot load it
         lib.sim("POST", "/_sim/reports/delay", {"seconds": 5})
 

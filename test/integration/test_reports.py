@@ -127,24 +127,9 @@ class ReportDownloadTest(lib.RasTestCase):
     def setUpClass(cls):
         super().setUpClass()
         report_delay(0)
-        # 1 auto campaign (4 targets) + 1 manual campaign with 200 keywords
-        lib.query(SETUP + """
-            SELECT count(*) FROM ras.create_campaigns('[
-              {"name": "Stream manual", "budget": {"budget": 20, "budgetType": "DAILY"},
-               "targetingType": "MANUAL", "state": "ENABLED",
-               "dynamicBidding": {"strategy": "MANUAL", "placementBidding": []}}]');
-            SELECT count(*) FROM ras.create_ad_groups((
-              SELECT jsonb_agg(jsonb_build_object('name', 'Stream group', 'campaignId', campaign_id,
-                     'defaultBid', 0.5, 'state', 'ENABLED', 'retailerId', 'retailer-1'))
-              FROM ras.campaigns()));
-            SELECT count(*) FROM ras.create_targets((
-              SELECT jsonb_agg(jsonb_build_object('campaignId', campaign_id, 'adGroupId', ad_group_id,
-                     'state', 'ENABLED', 'negative', false, 'targetType', 'KEYWORD',
-                     'targetDetails', jsonb_build_object('keywordTarget',
-                         jsonb_build_object('matchType', 'EXACT', 'keyword', 'shoe ' || i)),
-                     'bid', '{"bid": 0.5}'::jsonb))
-              FROM ras.ad_groups(), generate_series(1, 200) i));
-        """)
+        # a manual campaign with 200 keywords
+        lib.query(SETUP + lib.manual_campaign_sql(
+            "Stream manual", "EXACT", "(SELECT 'shoe ' || i FROM generate_series(1, 200) i) t(k)"))
 
     @classmethod
     def tearDownClass(cls):

@@ -86,27 +86,19 @@ class TransportTest(lib.RasTestCase):
         # Retry-After beyond ras.retry_max_wait: give up at once with 53400
         lib.sim_faults({"kind": "status", "status": 429, "retry_after": 120, "count": 2,
                         "path": "/ras/v1/retailers/list"})
-        err = None
-        try:
+        with self.assertRaises(lib.SQLError) as cm:
             lib.query(ON_DIRECT + "SET ras.retry_max_wait = '5s';"
                       "SELECT count(*) FROM ras.retailers()", timeout=20)
-        except lib.SQLError as e:
-            err = e
-        self.assertIsNotNone(err)
-        self.assertEqual(err.sqlstate, "53400")
+        self.assertEqual(cm.exception.sqlstate, "53400")
 
     def test_request_timeout(self):
         lib.sim_faults({"kind": "delay", "seconds": 5, "count": 5,
                         "path": "/ras/v1/retailers/list"})
-        err = None
-        try:
+        with self.assertRaises(lib.SQLError) as cm:
             lib.query(ON_DIRECT + "SET ras.request_timeout = '300ms'; SET ras.max_retries = 1;"
                       "SELECT count(*) FROM ras.retailers()", timeout=30)
-        except lib.SQLError as e:
-            err = e
-        self.assertIsNotNone(err)
-        self.assertEqual(err.sqlstate, "08006")
-        self.assertIn("timed out", err.message.lower())
+        self.assertEqual(cm.exception.sqlstate, "08006")
+        self.assertIn("timed out", cm.exception.message.lower())
 
     def test_backend_still_works_after_cancel(self):
         lib.sim_faults({"kind": "delay", "seconds": 30, "path": "/ras/v1/retailers/list"})
