@@ -3,9 +3,9 @@
  *     One authenticated call to the Amazon Ads API, and the mapping of every
  *     failure to a SQLSTATE, a message, a detail and a hint.
  *
- * Nothing written here ever contains a secret: messages that come back from
- * the remote side are scrubbed of the credentials and the access token
- * before they reach an error report.
+ * Nothing written here ever contains a secret: every string that comes back
+ * from the remote side passes through ras_remote_text() (secrets.c) before
+ * it reaches an error report.
  */
 #include "postgres.h"
 
@@ -13,51 +13,35 @@
 
 #include "ras.h"
 
-/* Replaces every occurrence of secret in text with "***". */
-static char *
-scrub(char *text, const char *secret)
+/* Words for an HTTP status when the answer names no error code. */
+static const char *
+http_status_words(long status)
 {
-	StringInfoData buf;
-	char	   *hit;
-	char	   *from = text;
-	size_t		slen;
-
-	if (text == NULL || secret == NULL || (slen = strlen(secret)) < 4 ||
-		strstr(text, secret) == NULL)
-		return text;
-	initStringInfo(&buf);
-	while ((hit = strstr(from, secret)) != NULL)
+	switch (status)
 	{
-		appendBinaryStringInfo(&buf, from, hit - from);
-		appendStringInfoString(&buf, "***");
-		from = hit + slen;
+		case 400:
+			return "bad request";
+		case 401:
+			return "not authorized";
+		case 403:
+			return "access denied";
+		case 404:
+			return "not found";
+		case 413:
+			return "request too large";
+		case 429:
+			return "too many requests";
+		case 500:
+			return "internal server error";
+		case 502:
+			return "bad gateway";
+		case 503:
+			return "service unavailable";
+		case 504:
+			return "gateway timeout";
+		default:
+			return status >= 500 ? "server error" : "request refused";
 	}
-	appendStringInfoString(&buf, from);
-	return buf.data;
-}
-
-/*
- * text with the credentials and the access token masked, as they are and
- * percent-encoded (as a token request's form carries them).
- */
-char *
-ras_scrub_secrets(RasConn *conn, const char *token, char *text)
-{
-	const char *secrets[] = {conn->client_secret, conn->refresh_token, token};
-
-	for (int i = 0; i < lengthof(secrets); i++)
-	{
-		StringInfoData encoded;
-
-		if (secrets[i] == NULL)
-			continue;
-		text = scrub(text, secrets[i]);
-		initStringInfo(&encoded);
-		ras_form_escape(&encoded, secrets[i]);
-		text = scrub(text, encoded.data);
-		pfree(encoded.data);
-	}
-	return text;
 }
 
 static void
@@ -71,15 +55,17 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 	memset(f, 0, sizeof(*f));
 	f->status = resp->status;
 	/* safe to resend is not the same as not applied: a lost answer may follow a change */
-	f->maybe_applied = resp->maybe_processed;
+	f->maybe_applied = resp->maybe_processed && call->changes;
 	initStringInfo(&detail);
 
 	if (resp->outcome != RAS_OK)
 	{
 		f->sqlstate = RAS_SQLSTATE_TRANSPORT;
-		f->message = psprintf("could not %s: %s", call->what, resp->error_text);
+		f->message = psprintf("could not %s: %s", call->what,
+							  ras_remote_text(resp->error_text, strlen(resp->error_text),
+											  RAS_QUOTE_MAX));
 		appendStringInfo(&detail, "No answer after %d attempt(s).", resp->attempts);
-		if (f->maybe_applied)
+		if (f->maybe_applied && call->changes)
 			appendStringInfoString(&detail, " The request may have been applied.");
 		f->hint = pstrdup(resp->outcome == RAS_TRANSPORT_REFUSED ?
 						  "The request cannot be made as configured: check the server's api_url and the API host's certificate." :
@@ -89,16 +75,18 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 	}
 
 	ras_json_error_info(resp->body, resp->body_len, &code, &message);
-	f->message = psprintf("could not %s: HTTP %ld%s%s", call->what, resp->status,
-						  code ? " " : "", code ? code : "");
-	if (message && message[0])
-		appendStringInfo(&detail, "%s", message);
-	else
-		appendStringInfo(&detail, "The API gave no message");
+	code = ras_remote_text(code, code ? strlen(code) : 0, RAS_CODE_MAX);
+	message = ras_remote_text(message, message ? strlen(message) : 0, RAS_QUOTE_MAX);
+	/* the status belongs in the detail; the message says what went wrong */
+	f->message = psprintf("could not %s: %s", call->what,
+						  code && code[0] ? code : http_status_words(resp->status));
+	appendStringInfo(&detail, "HTTP status %ld: %s", resp->status,
+					 message && message[0] ? message : "the API gave no message");
 	if (resp->attempts > 1)
 		appendStringInfo(&detail, " (after %d attempts)", resp->attempts);
 	if (resp->request_id[0])
-		appendStringInfo(&detail, "; request id %s", resp->request_id);
+		appendStringInfo(&detail, "; request id %s",
+						 ras_remote_text(resp->request_id, strlen(resp->request_id), 128));
 	appendStringInfoChar(&detail, '.');
 	f->detail = detail.data;
 
@@ -183,8 +171,6 @@ ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailur
 		return true;
 
 	failure_from_response(call, resp, failure);
-	failure->message = ras_scrub_secrets(conn, token, failure->message);
-	failure->detail = ras_scrub_secrets(conn, token, failure->detail);
 	return false;
 }
 

@@ -131,6 +131,17 @@ refresh_token(RasConn *conn, TokenEntry *entry)
 		ras_json_token(resp.body, resp.body_len, &token, &expires_in))
 	{
 		ras_http_wipe_response();
+		/* the token goes into a header of every request: no line breaks */
+		if (!ras_header_value_ok(token))
+		{
+			explicit_bzero(token, strlen(token));
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_REMOTE),
+					 errmsg("could not refresh access token: Login with Amazon answered a token with control characters"),
+					 errdetail("A token is sent in a request header, where control characters could add headers of their own."),
+					 errhint("Check that the server's token_url is Login with Amazon's.")));
+		}
+		ras_secret_register(token);
 		forget_token(entry);
 		entry->access_token = MemoryContextStrdup(TopMemoryContext, token);
 		explicit_bzero(token, strlen(token));
@@ -152,11 +163,13 @@ refresh_token(RasConn *conn, TokenEntry *entry)
 
 		/*
 		 * Only Login with Amazon's own JSON error is quoted: a proxy's page
-		 * could echo the form, secrets included.  Masked all the same.
+		 * could echo the form, secrets included.  Code and message are both
+		 * remote strings, masked and cut like every other.
 		 */
 		if (code == NULL)
 			message = NULL;
-		message = ras_scrub_secrets(conn, NULL, message);
+		code = ras_remote_text(code, code ? strlen(code) : 0, RAS_CODE_MAX);
+		message = ras_remote_text(message, message ? strlen(message) : 0, RAS_QUOTE_MAX);
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_AUTH),
 				 errmsg("could not refresh access token: Login with Amazon answered %s",
@@ -172,13 +185,13 @@ refresh_token(RasConn *conn, TokenEntry *entry)
 	if (resp.outcome != RAS_OK)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_TRANSPORT),
-				 errmsg("could not refresh access token: %s", resp.error_text),
+				 errmsg("could not refresh access token: %s",
+						ras_remote_text(resp.error_text, strlen(resp.error_text), RAS_QUOTE_MAX)),
 				 errdetail("After %d attempt(s).", resp.attempts)));
 	ereport(ERROR,
 			(errcode(resp.status == 429 ? RAS_SQLSTATE_THROTTLED : RAS_SQLSTATE_REMOTE),
-			 errmsg("could not refresh access token: Login with Amazon answered HTTP status %ld",
-					resp.status),
-			 errdetail("After %d attempt(s).", resp.attempts)));
+			 errmsg("could not refresh access token: Login with Amazon is unavailable"),
+			 errdetail("HTTP status %ld after %d attempt(s).", resp.status, resp.attempts)));
 }
 
 const char *

@@ -24,7 +24,10 @@
 
 #include "ras.h"
 
-#define RAS_MAX_RESPONSE_BYTES	((size_t) 512 * 1024 * 1024)
+/* A buffer grown past this by one large answer is released after it. */
+#define RAS_KEEP_BUFFER_BYTES	((size_t) 8 * 1024 * 1024)
+/* A download slower than this for ras.request_timeout is abandoned. */
+#define RAS_MIN_DOWNLOAD_SPEED	1024L
 #define RAS_BACKOFF_BASE_MS		500
 #define RAS_BACKOFF_CAP_MS		30000
 
@@ -99,11 +102,12 @@ write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	{
 		size_t		want = Max(Max(rbuf.cap * 2, rbuf.len + n + 1), 65536);
 
-		if (want > RAS_MAX_RESPONSE_BYTES)
+		if (rbuf.len + n + 1 > (size_t) ras_max_response_kb * 1024)
 		{
 			rbuf.failed = true;
 			return 0;
 		}
+		want = Min(want, (size_t) ras_max_response_kb * 1024 + 1);
 		if (!buffer_reserve(&rbuf, want))
 			return 0;
 	}
@@ -266,6 +270,13 @@ request_was_sent(CURL *h, CURLcode rc)
 static void
 reset_response_state(void)
 {
+	/* one large answer must not keep its memory for the session */
+	if (rbuf.cap > RAS_KEEP_BUFFER_BYTES)
+	{
+		free(rbuf.data);
+		rbuf.data = NULL;
+		rbuf.cap = 0;
+	}
 	buffer_reset(&rbuf);
 	if (rbuf.data)
 		rbuf.data[0] = '\0';
@@ -280,6 +291,13 @@ header_list(const RasHttpRequest *req)
 	struct curl_slist *headers = NULL;
 	bool		slist_failed = false;
 
+	/* the last guard: callers refuse such values with a message of their own */
+	for (const char *const *hp = req->headers; hp && *hp; hp++)
+		if (!ras_header_value_ok(*hp))
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("a request header value contains control characters"),
+					 errdetail("The request was not sent.")));
 	for (const char *const *hp = req->headers; hp && *hp; hp++)
 	{
 		struct curl_slist *next = curl_slist_append(headers, *hp);
@@ -331,8 +349,13 @@ finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
 	{
 		resp->outcome = is_permanent(rc) ? RAS_TRANSPORT_REFUSED :
 			request_was_sent(h, rc) ? RAS_TRANSPORT_UNKNOWN : RAS_TRANSPORT_FAILED;
-		snprintf(resp->error_text, sizeof(resp->error_text), "%s",
-				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		if (rc == CURLE_SEND_FAIL_REWIND)
+			/* a one-way body (a create) on a connection that turned out dead */
+			snprintf(resp->error_text, sizeof(resp->error_text),
+					 "the connection was lost while the request was being sent");
+		else
+			snprintf(resp->error_text, sizeof(resp->error_text), "%s",
+					 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	}
 }
 
@@ -446,10 +469,27 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		CHECK_FOR_INTERRUPTS();
 	if (rbuf.failed)
+	{
+		reset_response_state();
 		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("response from the Amazon Ads API is too large"),
-				 errdetail("The limit is %zu bytes.", RAS_MAX_RESPONSE_BYTES)));
+				(errcode(RAS_SQLSTATE_REMOTE),
+				 errmsg("an answer of the Amazon Ads API is larger than ras.max_response_size"),
+				 errdetail("The limit is %d kB.", ras_max_response_kb),
+				 errhint("Raise ras.max_response_size, or ask for smaller pages.")));
+	}
+}
+
+/*
+ * Whether value can go into a request header: no control characters, which
+ * could end the header and add others of the sender's choosing.
+ */
+bool
+ras_header_value_ok(const char *value)
+{
+	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+		if (*p < 32 || *p == 127)
+			return false;
+	return true;
 }
 
 /* Wait before retry n (1-based): Retry-After when given, else backoff. */
@@ -635,8 +675,12 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 	buffer_reset(&sbuf);
 	sbuf_paused = false;
 	headers = prepare_transfer(h, req, errbuf, stream_write_cb);
-	/* a large file may take long: give up on a stall, not on the total time */
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	/*
+	 * A large file may take long: give up when it comes slower than
+	 * RAS_MIN_DOWNLOAD_SPEED for ras.request_timeout, not on the total time.
+	 * A file that drips a byte at a time is abandoned like a stalled one.
+	 */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, RAS_MIN_DOWNLOAD_SPEED);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) Max(1, ras_request_timeout_ms / 1000));
 	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	if (strcmp(req->method, "GET") != 0)

@@ -1,268 +1,420 @@
 /*
  * json.c
- *     Parsing API answers.
+ *     Every answer of the API is read here, by one parser: PostgreSQL's own
+ *     (common/jsonapi.h) building jsonb directly.
  *
- * Whole answers that become data (list pages, 207 outcomes, report status)
- * are parsed once into jsonb by PostgreSQL's own parser.  The small answers
- * that only feed messages and the token cache (error bodies of every
- * family's shape, Login with Amazon's token answer) are read with json-c,
- * which copes with any shape without raising an error.
+ * Nothing here raises an error on a bad answer: ras_json_parse returns NULL
+ * and says why, and each caller decides what a bad answer means (a 58000 for
+ * a page, "outcome unknown" for a write's 207, a quoted excerpt for an error
+ * body).  No error is ever caught and carried on from.
  *
- * This file includes json-c and therefore never includes the builtins header
- * (its json_object() clashes with json-c's type).  json-c allocates with
- * malloc: every parsed tree is released with json_object_put before anything
- * here can raise an error.
+ * The API speaks UTF-8.  In a UTF-8 database strings are taken as they are;
+ * in any other, each string is converted on its own and a character the
+ * database encoding cannot hold becomes '?', so one foreign name never fails
+ * a whole listing.  A \u0000 (which text cannot hold) and invalid UTF-8 make
+ * the answer unreadable.
  */
 #include "postgres.h"
 
-#include <json-c/json.h>
-
-#include "catalog/pg_type.h"
+#include "catalog/namespace.h"
+#include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
-#include "utils/fmgroids.h"
-#include "utils/memutils.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "ras.h"
 
-typedef struct json_object JsonC;
+/* Exponents past this are refused: numeric_in would raise for them. */
+#define RAS_JSON_MAX_EXPONENT 1000
 
-/* ---------- parsing ---------- */
-
-static JsonC *
-parse_or_null(const char *body, size_t len, char *errbuf, size_t errlen)
+typedef struct ParseState
 {
-	struct json_tokener *tok;
-	JsonC	   *root;
-	enum json_tokener_error jerr;
-
-	/* PostgreSQL's verifier has a fast path for ASCII; json-c's check has not */
-	if (!pg_verify_mbstr(PG_UTF8, body, (int) len, true))
-	{
-		snprintf(errbuf, errlen, "the answer is not valid UTF-8");
-		return NULL;
-	}
-	tok = json_tokener_new();
-	if (tok == NULL)
-	{
-		snprintf(errbuf, errlen, "out of memory");
-		return NULL;
-	}
-	root = json_tokener_parse_ex(tok, body, (int) len);
-	jerr = json_tokener_get_error(tok);
-	if (root != NULL && jerr == json_tokener_success &&
-		json_tokener_get_parse_end(tok) < len)
-	{
-		/* trailing garbage after a complete value */
-		size_t		end = json_tokener_get_parse_end(tok);
-
-		while (end < len && (body[end] == ' ' || body[end] == '\n' ||
-							 body[end] == '\r' || body[end] == '\t'))
-			end++;
-		if (end < len)
-		{
-			json_object_put(root);
-			root = NULL;
-			snprintf(errbuf, errlen, "unexpected data after the JSON value");
-		}
-	}
-	else if (root == NULL || jerr != json_tokener_success)
-	{
-		snprintf(errbuf, errlen, "%s",
-				 jerr == json_tokener_continue ? "the JSON text is incomplete"
-				 : json_tokener_error_desc(jerr));
-		if (root)
-			json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
-	return root;
-}
-
-/* ---------- helpers ---------- */
-
-/* s converted to the server's encoding, or NULL when it cannot be. */
-static char *
-try_to_server(const char *s, int len)
-{
-	MemoryContext ctx = CurrentMemoryContext;
-	char	   *converted = NULL;
-
-	PG_TRY();
-	{
-		converted = pg_any_to_server(s, len, PG_UTF8);
-		if (converted == s)
-			converted = pnstrdup(s, len);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(ctx);
-		FlushErrorState();
-		converted = NULL;
-	}
-	PG_END_TRY();
-	return converted;
-}
+	JsonbParseState *stack;
+	JsonbValue *result;
+	Oid			conversion;		/* UTF-8 to the database encoding; 0: none needed */
+	const char *error;			/* set by an action; the rest is ignored */
+} ParseState;
 
 /*
- * A UTF-8 string from the API in the server's encoding.  A character the
- * database encoding cannot hold becomes '?': this only ever feeds messages,
- * which must not turn into an encoding error of their own.
+ * s (UTF-8, len bytes) in the database encoding.  Unconvertible characters
+ * become '?'.  Never raises for a conversion failure.
  */
 static char *
-message_in_server_encoding(char *s)
+to_server(const ParseState *st, const char *s, int len)
 {
 	StringInfoData buf;
-	char	   *whole;
+	const unsigned char *p = (const unsigned char *) s;
+	int			left = len;
 
-	if (s == NULL || GetDatabaseEncoding() == PG_UTF8)
-		return s;
-	if ((whole = try_to_server(s, (int) strlen(s))) != NULL)
-		return whole;
+	if (!OidIsValid(st->conversion))
+		return (char *) s;
 	initStringInfo(&buf);
-	for (const char *p = s; *p;)
+	while (left > 0)
 	{
-		int			len = pg_utf_mblen((const unsigned char *) p);
-		char	   *one;
+		int			done;
+		int			skip;
 
-		if (strnlen(p, len) < (size_t) len)
-			break;				/* truncated sequence at the end */
-		one = try_to_server(p, len);
-		appendStringInfoString(&buf, one ? one : "?");
-		p += len;
+		enlargeStringInfo(&buf, left * MAX_CONVERSION_GROWTH + 1);
+		done = pg_do_encoding_conversion_buf(st->conversion, PG_UTF8, GetDatabaseEncoding(),
+											 (unsigned char *) p, left,
+											 (unsigned char *) buf.data + buf.len,
+											 buf.maxlen - buf.len, true);
+		buf.len += strlen(buf.data + buf.len);
+		p += done;
+		left -= done;
+		if (left <= 0)
+			break;
+		/* one character the database cannot hold */
+		appendStringInfoChar(&buf, '?');
+		skip = Min(pg_utf_mblen(p), left);
+		p += skip;
+		left -= skip;
 	}
 	return buf.data;
 }
 
-/* ---------- error bodies, tokens, whole documents ---------- */
-
-static char *
-member_string(JsonC *obj, const char *key)
+static void
+push_string(ParseState *st, JsonbIteratorToken tok, char *s)
 {
-	JsonC	   *v = NULL;
-	const char *s;
+	JsonbValue	v;
 
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL ||
-		json_object_is_type(v, json_type_null))
+	v.type = jbvString;
+	v.val.string.val = to_server(st, s, strlen(s));
+	v.val.string.len = strlen(v.val.string.val);
+	st->result = pushJsonbValue(&st->stack, tok, &v);
+}
+
+static void
+on_object_start(void *arg)
+{
+	ParseState *st = arg;
+
+	if (!st->error)
+		st->result = pushJsonbValue(&st->stack, WJB_BEGIN_OBJECT, NULL);
+}
+
+static void
+on_object_end(void *arg)
+{
+	ParseState *st = arg;
+
+	if (!st->error)
+		st->result = pushJsonbValue(&st->stack, WJB_END_OBJECT, NULL);
+}
+
+static void
+on_array_start(void *arg)
+{
+	ParseState *st = arg;
+
+	if (!st->error)
+		st->result = pushJsonbValue(&st->stack, WJB_BEGIN_ARRAY, NULL);
+}
+
+static void
+on_array_end(void *arg)
+{
+	ParseState *st = arg;
+
+	if (!st->error)
+		st->result = pushJsonbValue(&st->stack, WJB_END_ARRAY, NULL);
+}
+
+static void
+on_field(void *arg, char *fname, bool isnull)
+{
+	ParseState *st = arg;
+
+	if (!st->error)
+		push_string(st, WJB_KEY, fname);
+}
+
+/* A JSON number as numeric, or NULL when numeric_in would refuse it. */
+static Numeric
+number_or_null(const char *token)
+{
+	const char *e = strpbrk(token, "eE");
+
+	if (e != NULL && labs(strtol(e + 1, NULL, 10)) > RAS_JSON_MAX_EXPONENT)
 		return NULL;
-	if (json_object_is_type(v, json_type_string))
-		s = json_object_get_string(v);
-	else
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	/* raw bytes: converted once the tree is released */
-	return pstrdup(s);
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(token),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
+static void
+on_scalar(void *arg, char *token, JsonTokenType type)
+{
+	ParseState *st = arg;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (st->error)
+		return;
+	switch (type)
+	{
+		case JSON_TOKEN_STRING:
+			v.type = jbvString;
+			v.val.string.val = to_server(st, token, strlen(token));
+			v.val.string.len = strlen(v.val.string.val);
+			break;
+		case JSON_TOKEN_NUMBER:
+			v.type = jbvNumeric;
+			v.val.numeric = number_or_null(token);
+			if (v.val.numeric == NULL)
+			{
+				st->error = "a number is out of range";
+				return;
+			}
+			break;
+		case JSON_TOKEN_TRUE:
+		case JSON_TOKEN_FALSE:
+			v.type = jbvBool;
+			v.val.boolean = type == JSON_TOKEN_TRUE;
+			break;
+		default:
+			v.type = jbvNull;
+			break;
+	}
+	if (st->stack == NULL)
+	{
+		/* a scalar document: jsonb keeps it as a one-element raw array */
+		JsonbValue	va;
+
+		va.type = jbvArray;
+		va.val.array.rawScalar = true;
+		va.val.array.nElems = 1;
+		pushJsonbValue(&st->stack, WJB_BEGIN_ARRAY, &va);
+		pushJsonbValue(&st->stack, WJB_ELEM, &v);
+		st->result = pushJsonbValue(&st->stack, WJB_END_ARRAY, NULL);
+		return;
+	}
+	tok = st->stack->contVal.type == jbvArray ? WJB_ELEM : WJB_VALUE;
+	st->result = pushJsonbValue(&st->stack, tok, &v);
+}
+
+/*
+ * In a database that is not UTF-8, the parser turns a \uXXXX escape into the
+ * database encoding itself, and raises when it cannot.  The escapes of
+ * non-ASCII characters are therefore decoded into plain UTF-8 first, so that
+ * to_server() handles them as it handles every other character.
+ */
+static char *
+unescape_non_ascii(const char *body, size_t len)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned int cp;
+		char	   *end;
+		char		hex[5];
+
+		if (body[i] != '\\' || i + 1 >= len)
+		{
+			appendStringInfoChar(&buf, body[i]);
+			continue;
+		}
+		if (body[i + 1] != 'u' || i + 5 >= len)
+		{
+			appendBinaryStringInfo(&buf, body + i, 2);
+			i++;
+			continue;
+		}
+		memcpy(hex, body + i + 2, 4);
+		hex[4] = '\0';
+		cp = (unsigned int) strtoul(hex, &end, 16);
+		if (end != hex + 4 || cp < 0x80)
+		{
+			appendBinaryStringInfo(&buf, body + i, 2);
+			i++;
+			continue;
+		}
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 11 < len &&
+			body[i + 6] == '\\' && body[i + 7] == 'u')
+		{
+			unsigned int lo;
+
+			memcpy(hex, body + i + 8, 4);
+			lo = (unsigned int) strtoul(hex, &end, 16);
+			if (end == hex + 4 && lo >= 0xDC00 && lo <= 0xDFFF)
+			{
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i += 6;
+			}
+		}
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			cp = '?';			/* a lone surrogate */
+		enlargeStringInfo(&buf, 4);
+		unicode_to_utf8(cp, (unsigned char *) buf.data + buf.len);
+		buf.len += pg_utf_mblen((unsigned char *) buf.data + buf.len);
+		buf.data[buf.len] = '\0';
+		i += 5;
+	}
+	return buf.data;
+}
+
+/*
+ * The UTF-8 JSON text body as jsonb, or NULL with *error saying in words why
+ * it cannot be read.  Raises only for running out of memory or a cancel.
+ */
+Jsonb *
+ras_json_parse(const char *body, size_t len, const char **error)
+{
+	ParseState	st = {0};
+	JsonSemAction sem = {0};
+	JsonLexContext *lex;
+	JsonParseErrorType rc;
+	char	   *text;
+
+	*error = NULL;
+	if (len == 0)
+	{
+		*error = "the answer is empty";
+		return NULL;
+	}
+	if (len > (size_t) PG_INT32_MAX / 2)
+	{
+		*error = "the answer is too large to parse";
+		return NULL;
+	}
+	if (!pg_verify_mbstr(PG_UTF8, body, (int) len, true))
+	{
+		*error = "the answer is not valid UTF-8";
+		return NULL;
+	}
+	text = (char *) body;
+	if (GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
+	{
+		st.conversion = FindDefaultConversionProc(PG_UTF8, GetDatabaseEncoding());
+		text = unescape_non_ascii(body, len);
+		len = strlen(text);
+	}
+
+	sem.semstate = &st;
+	sem.object_start = on_object_start;
+	sem.object_end = on_object_end;
+	sem.array_start = on_array_start;
+	sem.array_end = on_array_end;
+	sem.object_field_start = on_field;
+	sem.scalar = on_scalar;
+	lex = makeJsonLexContextCstringLen(text, (int) len, PG_UTF8, true);
+	rc = pg_parse_json(lex, &sem);
+	if (rc != JSON_SUCCESS)
+	{
+		*error = rc == JSON_UNICODE_CODE_POINT_ZERO ?
+			"it holds a \\u0000, which text cannot hold" :
+			psprintf("%s", json_errdetail(rc, lex));
+		return NULL;
+	}
+	if (st.error)
+	{
+		*error = st.error;
+		return NULL;
+	}
+	return JsonbValueToJsonb(st.result);
+}
+
+/* The body as jsonb; a body that cannot be read is the remote side's fault. */
+Jsonb *
+ras_json_to_jsonb(const char *body, size_t len)
+{
+	const char *error;
+	Jsonb	   *doc = ras_json_parse(body, len, &error);
+
+	if (doc == NULL)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_REMOTE),
+				 errmsg("could not parse the answer of the Amazon Ads API: %s", error),
+				 errdetail("The answer was %zu bytes long.", len)));
+	return doc;
+}
+
+/* A member of a JSON object as text: strings as they are, others as JSON. */
+char *
+ras_json_member_text(JsonbContainer *obj, const char *key)
+{
+	JsonbValue	v;
+
+	if (obj == NULL || !JsonContainerIsObject(obj) ||
+		!getKeyJsonValueFromContainer(obj, key, strlen(key), &v))
+		return NULL;
+	return ras_jsonb_scalar_text(&v);
+}
+
+/* A jsonb value as text: a string as it is, NULL for null, others as JSON. */
+char *
+ras_jsonb_scalar_text(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return NULL;
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		case jbvBinary:
+			return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+		default:
+			return NULL;
+	}
 }
 
 /*
  * Code and message of an error answer, whatever its family's shape:
  * {"code","message"}, Login with Amazon's {"error","error_description"},
  * reporting's {"code","detail"}.  A body that is not JSON yields a short,
- * printable excerpt as the message.
+ * printable excerpt as the message (cut by the scrubber's rules, secrets.c).
  */
 void
 ras_json_error_info(const char *body, size_t len, char **code, char **message)
 {
-	char		errbuf[128];
-	JsonC	   *root = parse_or_null(body, len, errbuf, sizeof(errbuf));
+	const char *error;
+	Jsonb	   *doc = ras_json_parse(body, len, &error);
+	static const char *const code_keys[] = {"code", "error"};
+	static const char *const message_keys[] = {"message", "error_description", "detail", "details"};
 
 	*code = NULL;
 	*message = NULL;
-	if (root != NULL && json_object_is_type(root, json_type_object))
+	if (doc != NULL && JB_ROOT_IS_OBJECT(doc))
 	{
-		*code = member_string(root, "code");
-		if (*code == NULL)
-			*code = member_string(root, "error");
-		*message = member_string(root, "message");
-		if (*message == NULL)
-			*message = member_string(root, "error_description");
-		if (*message == NULL)
-			*message = member_string(root, "detail");
-		if (*message == NULL)
-			*message = member_string(root, "details");
+		for (int i = 0; i < lengthof(code_keys) && *code == NULL; i++)
+			*code = ras_json_member_text(&doc->root, code_keys[i]);
+		for (int i = 0; i < lengthof(message_keys) && *message == NULL; i++)
+			*message = ras_json_member_text(&doc->root, message_keys[i]);
 	}
-	if (root != NULL)
-		json_object_put(root);
-	*code = message_in_server_encoding(*code);
-	*message = message_in_server_encoding(*message);
-	if (root == NULL && len > 0)
-	{
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		for (size_t i = 0; i < len && buf.len < 200; i++)
-			appendStringInfoChar(&buf, (body[i] >= 32 && body[i] < 127) ? body[i] : ' ');
-		*message = buf.data;
-	}
+	if (doc == NULL && len > 0)
+		*message = ras_printable_excerpt(body, len);
 }
 
 bool
 ras_json_token(const char *body, size_t len, char **access_token, int *expires_in)
 {
-	char		errbuf[128];
-	JsonC	   *root = parse_or_null(body, len, errbuf, sizeof(errbuf));
-	JsonC	   *tok = NULL;
-	JsonC	   *exp = NULL;
-	bool		ok = false;
+	const char *error;
+	Jsonb	   *doc = ras_json_parse(body, len, &error);
+	JsonbValue	v;
 
-	if (root != NULL && json_object_is_type(root, json_type_object) &&
-		json_object_object_get_ex(root, "access_token", &tok) &&
-		json_object_is_type(tok, json_type_string) &&
-		json_object_get_string_len(tok) > 0)
+	if (doc == NULL || !JB_ROOT_IS_OBJECT(doc) ||
+		!getKeyJsonValueFromContainer(&doc->root, "access_token", strlen("access_token"), &v) ||
+		v.type != jbvString || v.val.string.len == 0)
+		return false;
+	*access_token = pnstrdup(v.val.string.val, v.val.string.len);
+	*expires_in = 3600;
+	if (getKeyJsonValueFromContainer(&doc->root, "expires_in", strlen("expires_in"), &v) &&
+		v.type == jbvNumeric)
 	{
-		*access_token = pstrdup(json_object_get_string(tok));
-		*expires_in = 3600;
-		if (json_object_object_get_ex(root, "expires_in", &exp) &&
-			json_object_get_int(exp) > 0)
-			*expires_in = json_object_get_int(exp);
-		ok = true;
-	}
-	if (root != NULL)
-		json_object_put(root);
-	return ok;
-}
+		char	   *s = ras_jsonb_scalar_text(&v);
+		long		seconds = strtol(s, NULL, 10);
 
-/*
- * A whole answer as jsonb, parsed by PostgreSQL's own JSON parser: for
- * pages and 207 outcomes this is faster than json-c plus building jsonb
- * from its tree, and allocates only in memory contexts.  The answer is
- * UTF-8: checked (and converted, for a database in another encoding) first.
- * A parse failure is the remote side's fault, reported as such.
- */
-Jsonb *
-ras_json_to_jsonb(const char *body, size_t len)
-{
-	static FmgrInfo jsonb_in_f;
-	static bool initialized = false;
-	MemoryContext ctx = CurrentMemoryContext;
-	Jsonb	   *doc = NULL;
-	char	   *text;
-
-	if (!initialized)
-	{
-		fmgr_info_cxt(F_JSONB_IN, &jsonb_in_f, TopMemoryContext);
-		initialized = true;
+		if (seconds > 0 && seconds < 86400 * 365)
+			*expires_in = (int) seconds;
 	}
-	PG_TRY();
-	{
-		text = pg_any_to_server(body, (int) len, PG_UTF8);
-		if (text == body)
-			text = pnstrdup(body, len);	/* jsonb_in wants a terminated string */
-		doc = DatumGetJsonbP(InputFunctionCall(&jsonb_in_f, text, JSONBOID, -1));
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(ctx);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			PG_RE_THROW();
-		FlushErrorState();
-		ereport(ERROR,
-				(errcode(RAS_SQLSTATE_REMOTE),
-				 errmsg("could not parse the answer of the Amazon Ads API: %s", edata->message),
-				 errdetail("The answer was %zu bytes long.", len)));
-	}
-	PG_END_TRY();
-	return doc;
+	/* the parsed copy held the token too */
+	explicit_bzero(VARDATA(doc), VARSIZE(doc) - VARHDRSZ);
+	return true;
 }

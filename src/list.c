@@ -11,6 +11,9 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
+#include "utils/hsearch.h"
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -253,15 +256,6 @@ read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 	return call;
 }
 
-static bool
-is_split(const ListCall *call)
-{
-	for (int i = 0; i < call->nfilters; i++)
-		if (call->filters[i].nchunks > 1)
-			return true;
-	return false;
-}
-
 /* Advances the chunk "odometer"; false once every combination was sent. */
 static bool
 next_combination(ListCall *call)
@@ -367,6 +361,29 @@ list_body(const ListCall *call, int page_size, int page_index, const char *next_
 	return ras_body_end(&b);
 }
 
+/* The set of nextTokens a listing followed, as 64-bit hashes. */
+static HTAB *
+token_set(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(uint64);
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create("ras paging tokens", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Records token; true when it was followed before (the paging cycles). */
+static bool
+token_seen(HTAB *tokens, const char *token)
+{
+	uint64		key = hash_bytes_extended((const unsigned char *) token, strlen(token), 0);
+	bool		found;
+
+	hash_search(tokens, &key, HASH_ENTER, &found);
+	return found;
+}
+
 /* A listing would never end: the API is not moving forward. */
 static pg_attribute_noreturn() void
 unending_listing(const char *what, const char *why)
@@ -387,6 +404,7 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 	char	   *next_token = NULL;
 	char	   *what = psprintf("list %s", e->sql_name);
 	int			empty_pages = 0;
+	HTAB	   *tokens = token_set();
 
 	for (int page_index = 0;; page_index++)
 	{
@@ -423,8 +441,16 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 		ras_rows_page(resp.body, resp.body_len, e->body_key, sink, &page);
 
 		MemoryContextSwitchTo(old);
-		if (page.next_token && next_token && strcmp(page.next_token, next_token) == 0)
-			unending_listing(what, "the same nextToken came back");
+		if (page.next_token && token_seen(tokens, page.next_token))
+			unending_listing(what, "a nextToken came back that was already followed");
+		if (page_index + 1 >= ras_max_pages && (page.next_token || e->paging == RAS_PAGING_INDEX) &&
+			!(sink->max_rows > 0 && sink->nrows >= sink->max_rows) &&
+			(e->paging == RAS_PAGING_TOKEN ? page.next_token != NULL : page.nitems >= page_size))
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_REMOTE),
+					 errmsg("could not %s: the listing has more than ras.max_pages (%d) pages",
+							what, ras_max_pages),
+					 errhint("Narrow the listing with filters, or raise ras.max_pages.")));
 		empty_pages = page.nitems == 0 ? empty_pages + 1 : 0;
 		if (page.next_token && empty_pages >= RAS_MAX_EMPTY_PAGES)
 			unending_listing(what, "empty pages kept coming with a nextToken");
@@ -477,6 +503,7 @@ ras_list(PG_FUNCTION_ARGS)
 
 	sink.tupstore = ras_srf_begin(fcinfo, &sink.tupdesc);
 	sink.columns = map_columns(e, sink.tupdesc);
+	sink.what = e->sql_name;
 	ras_rows_prepare(&sink);
 	sink.id_attno = -1;
 	if (call->empty)
@@ -486,7 +513,10 @@ ras_list(PG_FUNCTION_ARGS)
 	if (e->scoped)
 		profile_id = ras_profile_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "profile_id")));
 
-	if (is_split(call))
+	/*
+	 * Each id once: a split filter's calls overlap, and a page may repeat
+	 * rows of the one before.
+	 */
 	{
 		sink.seen_ids = ras_rows_seen_set();
 		for (int a = 0; a < sink.tupdesc->natts; a++)

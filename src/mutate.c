@@ -43,8 +43,10 @@ typedef struct MutateCall
 typedef struct ItemResult
 {
 	bool		seen;
+	bool		conflict;		/* the answer gave this index more than one outcome */
 	bool		ok;
 	char	   *id;
+	char	   *error;			/* one readable line; NULL: went through cleanly */
 	Jsonb	   *result;
 } ItemResult;
 
@@ -221,14 +223,88 @@ member(JsonbContainer *obj, const char *key, JsonbValue *out)
 	return getKeyJsonValueFromContainer(obj, key, strlen(key), out) != NULL;
 }
 
-static char *
-scalar_text(JsonbValue *v)
+/*
+ * An outcome's index: a plain integer from 0 to nitems - 1, or -1.  A
+ * fractional, negative, huge or non-numeric index names no item: it must
+ * never move one item's outcome onto another.
+ */
+static int
+outcome_index(JsonbContainer *c, int nitems)
 {
-	if (v->type == jbvString)
-		return pnstrdup(v->val.string.val, v->val.string.len);
-	if (v->type == jbvNumeric)
-		return OidOutputFunctionCall(F_NUMERIC_OUT, NumericGetDatum(v->val.numeric));
-	return NULL;
+	JsonbValue	v;
+	char	   *s;
+	size_t		n;
+
+	if (!member(c, "index", &v) || v.type != jbvNumeric)
+		return -1;
+	s = ras_jsonb_scalar_text(&v);
+	n = strlen(s);
+	if (n == 0 || n > 9 || strspn(s, "0123456789") != n)
+		return -1;
+	return atoi(s) < nitems ? atoi(s) : -1;
+}
+
+/* "REASON: message (field)" for one error of either family's shape. */
+static void
+append_error(StringInfo buf, JsonbContainer *err)
+{
+	JsonbValue	v;
+	JsonbContainer *detail = err;
+	char	   *kind = ras_json_member_text(err, "errorType");
+	char	   *code;
+	char	   *message;
+	char	   *field;
+
+	/* RAS: {"errorType": k, "errorValue": {k: {"reason", "message", "cause": {"location"}}}} */
+	if (kind && member(err, "errorValue", &v) && v.type == jbvBinary &&
+		JsonContainerIsObject(v.val.binary.data))
+	{
+		JsonbValue	inner;
+
+		if (getKeyJsonValueFromContainer(v.val.binary.data, kind, strlen(kind), &inner) &&
+			inner.type == jbvBinary && JsonContainerIsObject(inner.val.binary.data))
+			detail = inner.val.binary.data;
+	}
+	code = ras_json_member_text(detail, "reason");
+	if (code == NULL)
+		code = ras_json_member_text(detail, "code");
+	if (code == NULL)
+		code = kind;
+	message = ras_json_member_text(detail, "message");
+	field = ras_json_member_text(detail, "fieldLocation");
+	if (field == NULL && member(detail, "cause", &v) && v.type == jbvBinary)
+		field = ras_json_member_text(v.val.binary.data, "location");
+
+	if (buf->len > 0)
+		appendStringInfoString(buf, "; ");
+	appendStringInfo(buf, "%s%s%s", code ? code : "ERROR", message ? ": " : "",
+					 message ? message : "");
+	if (field)
+		appendStringInfo(buf, " (%s)", field);
+}
+
+/* The errors of an outcome item as one line a person can read, or NULL. */
+static char *
+error_line(JsonbContainer *item)
+{
+	JsonbValue	errors;
+	JsonbIterator *it;
+	JsonbValue	e;
+	JsonbIteratorToken tok;
+	StringInfoData buf;
+
+	if (!member(item, "errors", &errors) || errors.type != jbvBinary ||
+		!JsonContainerIsArray(errors.val.binary.data))
+		return NULL;
+	initStringInfo(&buf);
+	it = JsonbIteratorInit(errors.val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		if (tok == WJB_ELEM && e.type == jbvBinary && JsonContainerIsObject(e.val.binary.data))
+			append_error(&buf, e.val.binary.data);
+	if (buf.len == 0)
+		return NULL;
+	/* remote text: bounded and scrubbed like every message */
+	return ras_remote_text(buf.data, buf.len, 2000);
 }
 
 /*
@@ -262,19 +338,24 @@ read_outcome_list(JsonbContainer *outcomes, const char *list_key, const RasEntit
 			!JsonContainerIsObject(item.val.binary.data))
 			continue;
 		c = item.val.binary.data;
-		if (!member(c, "index", &v) || v.type != jbvNumeric)
-			continue;
-		idx = DatumGetInt32(OidFunctionCall1(F_INT4_NUMERIC, NumericGetDatum(v.val.numeric)));
-		if (idx < 0 || idx >= nitems)
+		if ((idx = outcome_index(c, nitems)) < 0)
 			continue;
 		r = &results[idx];
+		if (r->seen)
+		{
+			r->conflict = true;
+			continue;
+		}
 		r->seen = true;
 		r->ok = ok;
 		has_entity = member(c, e->singular, &entity) && entity.type == jbvBinary &&
 			JsonContainerIsObject(entity.val.binary.data);
 		if (member(c, e->id_field, &v) ||
 			(has_entity && member(entity.val.binary.data, e->id_field, &v)))
-			r->id = scalar_text(&v);
+			r->id = ras_jsonb_scalar_text(&v);
+		r->error = error_line(c);
+		if (!ok && r->error == NULL)
+			r->error = pstrdup("the API gave no reason");
 		if (ok)
 			r->result = JsonbValueToJsonb(has_entity ? &entity : &item);
 		else if (member(c, "errors", &v))
@@ -284,25 +365,33 @@ read_outcome_list(JsonbContainer *outcomes, const char *list_key, const RasEntit
 	}
 }
 
-static void
+/*
+ * Reads a 207 answer into results.  False, with *why, when the answer
+ * cannot be read at all.
+ */
+static bool
 read_outcomes(const RasHttpResponse *resp, const RasEntity *e, ItemResult *results,
-			  int nitems)
+			  int nitems, const char **why)
 {
-	Jsonb	   *doc = ras_json_to_jsonb(resp->body, resp->body_len);
-	JsonbContainer *outcomes = &doc->root;
+	Jsonb	   *doc = ras_json_parse(resp->body, resp->body_len, why);
+	JsonbContainer *outcomes;
 	JsonbValue	wrapped;
 
-	if (e->wrapped_outcomes)
-		outcomes = (JB_ROOT_IS_OBJECT(doc) && member(&doc->root, e->body_key, &wrapped) &&
-					wrapped.type == jbvBinary) ? wrapped.val.binary.data : NULL;
-	if (outcomes == NULL || !JsonContainerIsObject(outcomes) || JB_ROOT_IS_SCALAR(doc))
-		ereport(ERROR,
-				(errcode(RAS_SQLSTATE_REMOTE),
-				 errmsg("unexpected answer from the Amazon Ads API: no \"%s\" outcomes",
-						e->body_key)));
+	if (doc == NULL)
+		return false;
+	outcomes = JB_ROOT_IS_OBJECT(doc) ? &doc->root : NULL;
+	if (outcomes && e->wrapped_outcomes)
+		outcomes = member(outcomes, e->body_key, &wrapped) && wrapped.type == jbvBinary &&
+			JsonContainerIsObject(wrapped.val.binary.data) ? wrapped.val.binary.data : NULL;
+	if (outcomes == NULL)
+	{
+		*why = psprintf("it holds no \"%s\" outcomes", e->body_key);
+		return false;
+	}
 	read_outcome_list(outcomes, "success", e, true, results, nitems);
 	read_outcome_list(outcomes, "partialSuccess", e, true, results, nitems);
 	read_outcome_list(outcomes, "error", e, false, results, nitems);
+	return true;
 }
 
 /* What one call carries from batch to batch. */
@@ -316,20 +405,23 @@ typedef struct MutateRun
 	Tuplestorestate *ts;
 	TupleDesc	tupdesc;
 	ResourceOwner ts_owner;		/* owns the tuplestore's temp files */
+	int			acknowledged;	/* items Amazon answered for, applied or not */
 	int			applied;		/* items that may exist at Amazon now */
+	bool		sent;			/* the current batch was handed to the transport */
 } MutateRun;
 
 static void
-put_row(MutateRun *run, int idx, bool ok, const char *id, Jsonb *result)
+put_row(MutateRun *run, int idx, bool ok, const char *id, const char *error, Jsonb *result)
 {
-	Datum		values[4];
-	bool		nulls[4] = {false, false, id == NULL, result == NULL};
+	Datum		values[5];
+	bool		nulls[5] = {false, false, id == NULL, error == NULL, result == NULL};
 	ResourceOwner save = CurrentResourceOwner;
 
 	values[0] = Int32GetDatum(idx);
 	values[1] = BoolGetDatum(ok);
 	values[2] = id ? ras_text_datum(id, strlen(id)) : (Datum) 0;
-	values[3] = result ? JsonbPGetDatum(result) : (Datum) 0;
+	values[3] = error ? ras_text_datum(error, strlen(error)) : (Datum) 0;
+	values[4] = result ? JsonbPGetDatum(result) : (Datum) 0;
 	/* a spilled tuplestore's file must outlive a batch's subtransaction */
 	CurrentResourceOwner = run->ts_owner;
 	tuplestore_putvalues(run->ts, run->tupdesc, values, nulls);
@@ -338,7 +430,8 @@ put_row(MutateRun *run, int idx, bool ok, const char *id, Jsonb *result)
 
 /*
  * Sends the items first .. first + count - 1 and puts their rows.  False,
- * with *failure, when the batch as a whole failed (nothing was put).
+ * with *failure, when the batch as a whole failed (nothing was put);
+ * failure->maybe_applied says whether Amazon may have carried it out.
  */
 static bool
 send_batch(MutateRun *run, int first, int count, RasFailure *failure)
@@ -348,6 +441,7 @@ send_batch(MutateRun *run, int first, int count, RasFailure *failure)
 	RasCall		rc = {0};
 	RasHttpResponse resp;
 	ItemResult *results;
+	const char *why;
 
 	rc.method = call->op == OP_UPDATE ? e->update_method : "POST";
 	rc.path = call->op == OP_CREATE ? e->create_path :
@@ -357,33 +451,56 @@ send_batch(MutateRun *run, int first, int count, RasFailure *failure)
 	rc.extra_header = run->prefer;
 	/* a repeated create could create twice; updates and deletes cannot */
 	rc.idempotent = call->op != OP_CREATE;
+	rc.changes = true;
 	rc.what = run->what;
 
+	/* a token refused here fails the batch before anything is sent */
+	(void) ras_access_token(run->conn, false);
+	run->sent = true;
 	if (!ras_api_try(run->conn, &rc, &resp, failure))
 		return false;
 
 	results = palloc0(sizeof(ItemResult) * count);
-	read_outcomes(&resp, e, results, count);
+	if (!read_outcomes(&resp, e, results, count, &why))
+	{
+		memset(failure, 0, sizeof(*failure));
+		failure->sqlstate = RAS_SQLSTATE_REMOTE;
+		failure->status = resp.status;
+		failure->maybe_applied = true;
+		failure->message = psprintf("could not %s: the answer cannot be read", run->what);
+		failure->detail = psprintf("HTTP status %ld, but %s.", resp.status,
+								   ras_remote_text(why, strlen(why), RAS_QUOTE_MAX));
+		return false;
+	}
 	for (int i = 0; i < count; i++)
 	{
 		ItemResult *r = &results[i];
 
-		if (!r->seen)
-			r->result = unapplied_result("outcome unknown",
-										 "the API reported no outcome for this item", NULL);
-		/* an item without an outcome may exist all the same */
-		if (r->ok || !r->seen)
+		if (r->conflict || !r->seen)
+		{
+			/* an item without one clear outcome may exist all the same */
+			r->ok = false;
+			r->error = r->conflict ?
+				"outcome unknown: the API reported more than one outcome for this item" :
+				"outcome unknown: the API reported no outcome for this item";
+			r->result = unapplied_result("outcome unknown", r->error + strlen("outcome unknown: "),
+										 NULL);
+			r->id = NULL;
+		}
+		if (r->ok || r->conflict || !r->seen)
 			run->applied++;
-		put_row(run, first + i, r->ok, r->id ? r->id : call->ids[first + i], r->result);
+		run->acknowledged++;
+		put_row(run, first + i, r->ok, r->id ? r->id : call->ids[first + i], r->error,
+				r->result);
 	}
 	return true;
 }
 
 /*
- * send_batch once earlier items may exist at Amazon: whatever goes wrong,
- * the call must still return their rows.  An error becomes a failed batch
- * (its outcome unknown), in a subtransaction so the backend stays sound; a
- * cancel still cancels, after a WARNING saying how much was applied.
+ * send_batch in a subtransaction: whatever goes wrong, the rows of earlier
+ * batches must still be returned.  An error becomes a failed batch; a cancel
+ * still cancels, after a WARNING that says what was acknowledged and what
+ * was in flight and may have been applied.
  */
 static bool
 send_batch_guarded(MutateRun *run, int first, int count, RasFailure *failure)
@@ -392,6 +509,7 @@ send_batch_guarded(MutateRun *run, int first, int count, RasFailure *failure)
 	ResourceOwner owner = CurrentResourceOwner;
 	volatile bool ok = false;
 
+	run->sent = false;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(ctx);
 	PG_TRY();
@@ -414,18 +532,27 @@ send_batch_guarded(MutateRun *run, int first, int count, RasFailure *failure)
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
 		{
-			ereport(WARNING,
-					(errmsg("%s was interrupted after %d item(s) had been applied",
-							run->what, run->applied),
-					 errdetail("Items 0 to %d were sent; list the entities to see what exists now.",
-							   first - 1)));
+			if (run->sent)
+				ereport(WARNING,
+						(errcode(ERRCODE_WARNING),
+						 errmsg("%s was interrupted: %d item(s) acknowledged, %d applied; items %d to %d were in flight and may have been applied",
+								run->what, run->acknowledged, run->applied, first,
+								first + count - 1),
+						 errdetail("Items after %d were not sent. List the entities to see what exists now.",
+								   first + count - 1)));
+			else if (run->applied > 0)
+				ereport(WARNING,
+						(errcode(ERRCODE_WARNING),
+						 errmsg("%s was interrupted: %d item(s) acknowledged, %d applied; items from %d on were not sent",
+								run->what, run->acknowledged, run->applied, first)));
 			ReThrowError(edata);
 		}
 		memset(failure, 0, sizeof(*failure));
 		failure->sqlstate = edata->sqlerrcode;
 		failure->message = edata->message;
 		failure->detail = edata->detail;
-		failure->maybe_applied = true;
+		failure->hint = edata->hint;
+		failure->maybe_applied = run->sent;
 		ok = false;
 	}
 	PG_END_TRY();
@@ -437,18 +564,23 @@ static void
 report_unapplied(MutateRun *run, int first, int count, const RasFailure *failure)
 {
 	const char *status = failure->maybe_applied ? "outcome unknown" : "not applied";
+	char	   *line = psprintf("%s: %s", status, failure->message);
 	Jsonb	   *failed = unapplied_result(status, failure->message, failure->detail);
 	Jsonb	   *skipped = unapplied_result("not applied", "an earlier batch of this call failed",
 										   NULL);
 
 	for (int i = first; i < run->call->nitems; i++)
-		put_row(run, i, false, run->call->ids[i], i < first + count ? failed : skipped);
+		put_row(run, i, false, run->call->ids[i],
+				i < first + count ? line : "not applied: an earlier batch of this call failed",
+				i < first + count ? failed : skipped);
 	ereport(WARNING,
-			(errcode(failure->sqlstate),
-			 errmsg("%s: the batch of items %d to %d failed after earlier items were applied",
-					run->what, first, first + count - 1),
-			 errdetail_internal("%s. Items %d to %d are returned with ok = false, status \"%s\"; the rest, \"not applied\".",
-								failure->message, first, first + count - 1, status)));
+			(errcode(ERRCODE_WARNING),
+			 errmsg("%s: the batch of items %d to %d failed%s", run->what, first,
+					first + count - 1,
+					failure->maybe_applied ? " and may have been applied" : ""),
+			 errdetail_internal("%s. Items %d to %d are returned with ok = false, \"%s\"; those after them, \"not applied\"; %d item(s) before them were acknowledged.",
+								failure->message, first, first + count - 1, status,
+								run->acknowledged)));
 }
 
 PG_FUNCTION_INFO_V1(ras_mutate);
@@ -497,14 +629,14 @@ ras_mutate(PG_FUNCTION_ARGS)
 		RasFailure	failure;
 		MemoryContext old = MemoryContextSwitchTo(batch_ctx);
 
-		if (run.applied == 0)
+		/*
+		 * One rule for every batch: a failure is a plain ERROR only while
+		 * nothing can exist at Amazon; once something may, it is rows.
+		 */
+		if (!send_batch_guarded(&run, first, count, &failure))
 		{
-			/* nothing exists at Amazon yet: a failure is a plain ERROR */
-			if (!send_batch(&run, first, count, &failure))
+			if (run.applied == 0 && !failure.maybe_applied)
 				ras_raise_failure(&failure);
-		}
-		else if (!send_batch_guarded(&run, first, count, &failure))
-		{
 			report_unapplied(&run, first, count, &failure);
 			MemoryContextSwitchTo(old);
 			return (Datum) 0;

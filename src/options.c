@@ -66,6 +66,18 @@ region_by_name(const char *name)
 	return NULL;
 }
 
+/* "NA, EU, FE": the regions table's names. */
+static char *
+region_list(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const RasRegion *r = regions; r->name; r++)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", r->name);
+	return buf.data;
+}
+
 static const char *
 context_name(Oid context)
 {
@@ -146,14 +158,62 @@ validate_url(const char *option, const char *url)
 
 	if (!ok)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\"", option, url),
 				 errhint("Give an absolute http or https URL.")));
 	if (!https && !loopback)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must use https unless the host is loopback", option),
 				 errhint("Use an https:// URL.")));
+}
+
+/* Scheme and host of url, or false when it is not an absolute URL. */
+static bool
+url_parts(const char *url, char **scheme, char **host)
+{
+	CURLU	   *u = curl_url();
+	char	   *s = NULL;
+	char	   *h = NULL;
+	bool		ok;
+
+	if (u == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK;
+	*scheme = ok ? pstrdup(s) : NULL;
+	*host = ok ? pstrdup(h) : NULL;
+	curl_free(s);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/*
+ * A report's download URL comes from the API's answer: it is fetched only
+ * when it is https, or plain http while the API itself is on loopback (the
+ * simulator).  Anything else is the remote side's error.
+ */
+void
+ras_check_download_url(const RasConn *conn, const char *url)
+{
+	char	   *scheme;
+	char	   *host;
+	char	   *api_scheme;
+	char	   *api_host;
+	bool		ok = ras_header_value_ok(url) && strlen(url) <= 8192 &&
+		url_parts(url, &scheme, &host);
+
+	if (ok && pg_strcasecmp(scheme, "https") != 0)
+		ok = pg_strcasecmp(scheme, "http") == 0 &&
+			url_parts(conn->api_url, &api_scheme, &api_host) && host_is_loopback(api_host);
+	if (!ok)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_REMOTE),
+				 errmsg("the API gave a report download URL that ras does not fetch"),
+				 errdetail("URL: %s", ras_remote_text(url, strlen(url), RAS_QUOTE_MAX)),
+				 errhint("Report files are fetched over https only.")));
 }
 
 PG_FUNCTION_INFO_V1(ras_fdw_validator);
@@ -186,12 +246,21 @@ ras_fdw_validator(PG_FUNCTION_ARGS)
 					 : errhint("There are no valid options in this context.")));
 		}
 
+		/*
+		 * A bad value is not a bad option name: 22023, as PostgreSQL's own
+		 * settings answer a bad value.
+		 */
 		value = defGetString(def);
+		if (!ras_header_value_ok(value))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" must not contain control characters", def->defname),
+					 errdetail("Values are sent in request headers, URLs and forms.")));
 		if (strcmp(def->defname, "region") == 0 && region_by_name(value) == NULL)
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for option \"region\": \"%s\"", value),
-					 errhint("Valid regions are: NA, EU, FE.")));
+					 errhint("Valid regions are: %s.", region_list())));
 		if (strcmp(def->defname, "api_url") == 0 || strcmp(def->defname, "token_url") == 0)
 		{
 			/* these decide where credentials are sent */
@@ -204,7 +273,7 @@ ras_fdw_validator(PG_FUNCTION_ARGS)
 		}
 		if (catalog == UserMappingRelationId && value[0] == '\0')
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("option \"%s\" must not be empty", def->defname)));
 	}
 	PG_RETURN_VOID();
@@ -382,6 +451,9 @@ ras_conn_resolve(const char *server_name)
 	conn->client_id = option_value(um_options, "client_id");
 	conn->client_secret = option_value(um_options, "client_secret");
 	conn->refresh_token = option_value(um_options, "refresh_token");
+	/* from now on no remote string can quote them */
+	ras_secret_register(conn->client_secret);
+	ras_secret_register(conn->refresh_token);
 	return conn;
 }
 
@@ -402,4 +474,23 @@ ras_profile_resolve(const char *profile_id)
 					 errmsg("invalid profile id \"%s\"", profile_id),
 					 errhint("A profile id is a number, as listed by ras.profiles().")));
 	return profile_id;
+}
+
+PG_FUNCTION_INFO_V1(ras_scope);
+
+/* ras.scope(server, profile_id) -> (server_name, scope_profile_id) */
+Datum
+ras_scope(PG_FUNCTION_ARGS)
+{
+	RasConn    *conn = ras_conn_resolve(PG_ARGISNULL(0) ? NULL : ras_text_cstring(PG_GETARG_DATUM(0)));
+	const char *profile = ras_profile_resolve(PG_ARGISNULL(1) ? NULL : ras_text_cstring(PG_GETARG_DATUM(1)));
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts = ras_srf_begin(fcinfo, &tupdesc);
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	values[0] = ras_text_datum(conn->server_name, strlen(conn->server_name));
+	values[1] = ras_text_datum(profile, strlen(profile));
+	tuplestore_putvalues(ts, tupdesc, values, nulls);
+	return (Datum) 0;
 }

@@ -20,6 +20,29 @@ int			ras_max_retries = 5;
 int			ras_retry_max_wait_ms = 60000;
 int			ras_request_timeout_ms = 60000;
 int			ras_connect_timeout_ms = 10000;
+int			ras_max_response_kb = 102400;
+int			ras_max_pages = 100000;
+double		ras_max_report_rows = 100000000;
+int			ras_bad_value = RAS_BAD_VALUE_ERROR;
+
+static const struct config_enum_entry bad_value_options[] = {
+	{"error", RAS_BAD_VALUE_ERROR, false},
+	{"null", RAS_BAD_VALUE_NULL, false},
+	{NULL, 0, false}
+};
+
+/* A default profile is a number, as every profile id is. */
+static bool
+check_profile_id(char **newval, void **extra, GucSource source)
+{
+	for (const char *p = *newval; p && *p; p++)
+		if (*p < '0' || *p > '9')
+		{
+			GUC_check_errdetail("A profile id is a number, as listed by ras.profiles().");
+			return false;
+		}
+	return true;
+}
 
 void		_PG_init(void);
 
@@ -35,7 +58,7 @@ _PG_init(void)
 							   "Amazon Ads profile used when a call names none.",
 							   NULL,
 							   &ras_profile_id_guc, "",
-							   PGC_USERSET, 0, NULL, NULL, NULL);
+							   PGC_USERSET, 0, check_profile_id, NULL, NULL);
 	DefineCustomIntVariable("ras.max_retries",
 							"Retries of a throttled or failed API request.",
 							NULL,
@@ -56,5 +79,25 @@ _PG_init(void)
 							NULL,
 							&ras_connect_timeout_ms, 10000, 100, 600000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("ras.max_response_size",
+							"Largest answer of the API that is accepted.",
+							"A larger answer is an error; its memory is released.",
+							&ras_max_response_kb, 102400, 1024, 1048576,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("ras.max_pages",
+							"Most pages one listing may request.",
+							"Paging that goes on past it is an error (58000).",
+							&ras_max_pages, 100000, 1, PG_INT32_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("ras.max_report_rows",
+							 "Most rows read from one report file.",
+							 "A longer file is an error (58000).",
+							 &ras_max_report_rows, 100000000, 1, 1e15,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("ras.on_bad_value",
+							 "What a value from the API that does not fit its column becomes.",
+							 "error: a 58000 error naming the field; null: NULL in that column (raw keeps the value).",
+							 &ras_bad_value, RAS_BAD_VALUE_ERROR, bad_value_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ras");
 }

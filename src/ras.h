@@ -4,9 +4,7 @@
  *
  * Data flows SQL call -> entity descriptor -> request body -> transport ->
  * response parsing -> rows or per-item results.  Each stage lives in its own
- * file; this header is the only thing they share.  It must stay free of
- * json-c (json.c is the json-c boundary) and of utils/builtins.h (whose
- * json_object() clashes with json-c).
+ * file; this header is the only thing they share.
  */
 #ifndef RAS_H
 #define RAS_H
@@ -27,6 +25,13 @@ extern int	ras_max_retries;
 extern int	ras_retry_max_wait_ms;
 extern int	ras_request_timeout_ms;
 extern int	ras_connect_timeout_ms;
+extern int	ras_max_response_kb;
+extern int	ras_max_pages;
+extern double ras_max_report_rows;
+extern int	ras_bad_value;
+
+#define RAS_BAD_VALUE_ERROR	0
+#define RAS_BAD_VALUE_NULL	1
 
 /* ---------- SQLSTATEs per failure class (README documents them) ---------- */
 #define RAS_SQLSTATE_BAD_ARGUMENT	ERRCODE_INVALID_PARAMETER_VALUE		/* 22023 */
@@ -53,6 +58,7 @@ typedef struct RasConn
 
 extern RasConn *ras_conn_resolve(const char *server_name);
 extern const char *ras_profile_resolve(const char *profile_id);
+extern void ras_check_download_url(const RasConn *conn, const char *url);
 
 /* ---------- transport (http.c) ---------- */
 typedef struct RasHttpRequest
@@ -111,6 +117,7 @@ typedef struct RasCall
 	const char *profile_id;		/* NULL: no scope header */
 	const char *extra_header;	/* e.g. "Prefer: return=representation" */
 	bool		idempotent;
+	bool		changes;		/* creates, updates or deletes something */
 	const char *what;			/* for messages: "list campaigns" */
 } RasCall;
 
@@ -127,8 +134,15 @@ typedef struct RasFailure
 extern bool ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp,
 						RasFailure *failure);
 extern void ras_api_call(RasConn *conn, const RasCall *call, RasHttpResponse *resp);
-extern char *ras_scrub_secrets(RasConn *conn, const char *token, char *text);
+extern bool ras_header_value_ok(const char *value);
 pg_attribute_noreturn() extern void ras_raise_failure(const RasFailure *failure);
+
+/* ---------- remote strings (secrets.c) ---------- */
+#define RAS_QUOTE_MAX	200		/* bytes of a remote message quoted */
+#define RAS_CODE_MAX	64		/* bytes of a remote error code quoted */
+extern void ras_secret_register(const char *secret);
+extern char *ras_remote_text(const char *text, size_t len, size_t maxlen);
+extern char *ras_printable_excerpt(const char *body, size_t len);
 
 /* ---------- entity descriptors (entity.c) ---------- */
 typedef enum RasColType
@@ -223,7 +237,7 @@ typedef struct RasEntity
 
 extern const RasEntity *ras_entity_by_name(const char *sql_name);
 
-/* ---------- JSON boundary (json.c) ---------- */
+/* ---------- listings (json.c, rows.c) ---------- */
 typedef struct RasRowSink
 {
 	Tuplestorestate *tupstore;
@@ -234,6 +248,7 @@ typedef struct RasRowSink
 	struct HTAB *seen_ids;		/* dedupe across split calls; NULL: off */
 	int			id_attno;		/* 0-based attribute of the id, -1: none */
 	struct RasRowPlan *plan;	/* compiled column paths (rows.c) */
+	const char *what;			/* "campaign", for messages about bad values */
 } RasRowSink;
 
 typedef struct RasPageInfo
@@ -249,6 +264,9 @@ extern bool ras_rows_full(const RasRowSink *sink);
 extern void ras_rows_page(const char *body, size_t len, const char *array_key,
 						  RasRowSink *sink, RasPageInfo *page);
 
+extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
+extern char *ras_json_member_text(JsonbContainer *obj, const char *key);
+extern char *ras_jsonb_scalar_text(JsonbValue *v);
 extern void ras_json_error_info(const char *body, size_t len, char **code, char **message);
 extern bool ras_json_token(const char *body, size_t len, char **access_token,
 						   int *expires_in);

@@ -153,7 +153,17 @@ poll_report(ReportRef *r)
 		unexpected_answer("a report status without \"status\"");
 	r->failure_reason = answer_string(answer, "failureReason");
 	r->url = answer_string(answer, "url");
+	if (r->url)
+		ras_check_download_url(r->conn, r->url);
+	r->failure_reason = ras_remote_text(r->failure_reason,
+										r->failure_reason ? strlen(r->failure_reason) : 0,
+										RAS_QUOTE_MAX);
 	r->file_size = answer_string(answer, "fileSize");
+	if (r->file_size && strspn(r->file_size, "0123456789") != strlen(r->file_size))
+		unexpected_answer(psprintf("a report status whose fileSize is not a byte count: %s",
+								   ras_remote_text(r->file_size, strlen(r->file_size), 40)));
+	if (r->file_size && strlen(r->file_size) > 18)
+		unexpected_answer("a report status whose fileSize is out of range");
 	r->start_date = answer_string(answer, "startDate");
 	r->end_date = answer_string(answer, "endDate");
 	r->configuration = answer_object(answer, "configuration");
@@ -202,6 +212,7 @@ post_piece(RasConn *conn, const char *profile_id, ReportPiece *p)
 	call.accept = CREATE_RESPONSE_TYPE;
 	call.profile_id = profile_id;
 	call.idempotent = false;
+	call.changes = true;
 	call.what = "request a report";
 	if (!ras_api_try(conn, &call, &resp, &failure))
 	{
@@ -584,8 +595,9 @@ fetch_rows(ReportRef *r, Tuplestorestate *ts, TupleDesc tupdesc)
 							 resp.status == 404 ? RAS_SQLSTATE_NOT_FOUND : RAS_SQLSTATE_PERMISSION),
 					 errmsg("could not download the file of report %s: HTTP %ld",
 							r->report_id, resp.status),
-					 errdetail("Storage said: %s (after %d attempt(s)).", storage_error(&resp),
-							   attempt)));
+					 errdetail("Storage said: %s (after %d attempt(s)).",
+							   ras_remote_text(storage_error(&resp), strlen(storage_error(&resp)),
+											   RAS_QUOTE_MAX), attempt)));
 		CHECK_FOR_INTERRUPTS();
 	}
 }

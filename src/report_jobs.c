@@ -30,6 +30,12 @@
  * search_path, nothing of the caller's own can stand in for them.
  */
 #define UNFINISHED "'{PENDING,PROCESSING}'::pg_catalog.text[]"
+/*
+ * Every statement names the calling role's own rows: row-level security keeps
+ * other roles out, and this keeps a superuser (whom it does not bind) to its
+ * own jobs as well.
+ */
+#define OWN_ROW "requested_by OPERATOR(pg_catalog.=) CURRENT_USER"
 
 /* The configuration hash: same server, profile and request, same report. */
 char *
@@ -115,7 +121,7 @@ ras_job_insert(const ReportPiece *p, const char *server, const char *profile_id)
 			" start_date, end_date, configuration, status, server, profile_id)"
 			" VALUES ($1, $2, $3, $4, $5::pg_catalog.date, $6::pg_catalog.date,"
 			" $7::pg_catalog.jsonb, $8, $9, $10)"
-			" ON CONFLICT (report_id) DO UPDATE SET config_hash = EXCLUDED.config_hash,"
+			" ON CONFLICT (report_id, requested_by) DO UPDATE SET config_hash = EXCLUDED.config_hash,"
 			" updated_at = pg_catalog.now()",
 			lengthof(args), args, SPI_OK_INSERT, 0);
 }
@@ -128,7 +134,7 @@ ras_job_reusable(const char *hash, long max_age_ms)
 	char	  **row;
 
 	row = job_run("SELECT report_id FROM ras.report_jobs"
-				  " WHERE config_hash OPERATOR(pg_catalog.=) $1"
+				  " WHERE config_hash OPERATOR(pg_catalog.=) $1 AND " OWN_ROW
 				  " AND (status OPERATOR(pg_catalog.=) ANY (" UNFINISHED ")"
 				  " OR (status OPERATOR(pg_catalog.=) 'COMPLETED'"
 				  " AND requested_at OPERATOR(pg_catalog.>)"
@@ -146,7 +152,7 @@ ras_job_location(const char *report_id, char **server, char **profile_id)
 	char	  **row;
 
 	row = job_run("SELECT server, profile_id FROM ras.report_jobs"
-				  " WHERE report_id OPERATOR(pg_catalog.=) $1",
+				  " WHERE report_id OPERATOR(pg_catalog.=) $1 AND " OWN_ROW,
 				  lengthof(args), args, SPI_OK_SELECT, 2);
 	if (row == NULL)
 		return false;
@@ -173,7 +179,7 @@ ras_job_save_status(const ReportRef *r)
 			" $3::pg_catalog.date, $4::pg_catalog.date, $5::pg_catalog.jsonb, $6, $7,"
 			" $8::pg_catalog.numeric::pg_catalog.int8, $9, $10,"
 			" CASE WHEN $6 OPERATOR(pg_catalog.<>) ALL (" UNFINISHED ") THEN pg_catalog.now() END)"
-			" ON CONFLICT (report_id) DO UPDATE SET status = EXCLUDED.status,"
+			" ON CONFLICT (report_id, requested_by) DO UPDATE SET status = EXCLUDED.status,"
 			" failure_reason = EXCLUDED.failure_reason, file_size = EXCLUDED.file_size,"
 			" updated_at = pg_catalog.now(),"
 			" completed_at = CASE WHEN EXCLUDED.status OPERATOR(pg_catalog.<>) ALL (" UNFINISHED ")"
@@ -195,7 +201,7 @@ ras_job_mark_status(ReportRef *r, const char *status)
 				  " status = CASE WHEN status OPERATOR(pg_catalog.=) 'CANCELLED'"
 				  " AND $2 OPERATOR(pg_catalog.=) 'NOT_FOUND' THEN status ELSE $2 END,"
 				  " completed_at = coalesce(completed_at, pg_catalog.now())"
-				  " WHERE report_id OPERATOR(pg_catalog.=) $1 RETURNING status",
+				  " WHERE report_id OPERATOR(pg_catalog.=) $1 AND " OWN_ROW " RETURNING status",
 				  lengthof(args), args, SPI_OK_UPDATE_RETURNING, 1);
 	r->status = row && row[0] ? row[0] : pstrdup(status);
 }
@@ -213,7 +219,8 @@ ras_job_return_rows(FunctionCallInfo fcinfo, List *refs)
 		const char *args[] = {((ReportRef *) lfirst(lc))->report_id};
 
 		SPI_connect();
-		job_sql("SELECT * FROM ras.report_jobs WHERE report_id OPERATOR(pg_catalog.=) $1",
+		job_sql("SELECT * FROM ras.report_jobs WHERE report_id OPERATOR(pg_catalog.=) $1"
+				" AND " OWN_ROW,
 				1, args, SPI_OK_SELECT);
 		if (SPI_processed > 0)
 			tuplestore_puttuple(ts, SPI_tuptable->vals[0]);

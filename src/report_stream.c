@@ -83,7 +83,8 @@ static void
 emit_element(ReportReader *r)
 {
 	MemoryContext old = MemoryContextSwitchTo(r->row_ctx);
-	char	   *text;
+	Jsonb	   *row;
+	const char *error;
 	Datum		value;
 	bool		isnull = false;
 	int			start = 0;
@@ -92,9 +93,15 @@ emit_element(ReportReader *r)
 		start++;
 	if (start == r->element.len || r->element.data[start] != '{')
 		bad_file(r, "a row is not a JSON object");
-	/* the file is UTF-8: validate it and convert it to the server's encoding */
-	text = pg_any_to_server(r->element.data + start, r->element.len - start, PG_UTF8);
-	value = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	if (r->nrows >= ras_max_report_rows)
+		bad_file(r, psprintf("the file has more rows than ras.max_report_rows (%.0f)",
+							 ras_max_report_rows));
+	/* the file is UTF-8: the one parser of answers validates and converts it */
+	row = ras_json_parse(r->element.data + start, r->element.len - start, &error);
+	if (row == NULL)
+		bad_file(r, psprintf("row %lld cannot be read: %s", (long long) r->nrows + 1,
+							 ras_remote_text(error, strlen(error), RAS_QUOTE_MAX)));
+	value = JsonbPGetDatum(row);
 	tuplestore_putvalues(r->tupstore, r->tupdesc, &value, &isnull);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(r->row_ctx);

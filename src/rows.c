@@ -111,18 +111,6 @@ follow(JsonbContainer *obj, const ColumnPath *cp, JsonbValue *out)
 	return true;
 }
 
-static Datum
-call_function(Oid fnoid, Datum arg)
-{
-	return OidFunctionCall1(fnoid, arg);
-}
-
-static Datum
-input_function(Oid fnoid, Oid typioparam, const char *s, int len)
-{
-	return OidInputFunctionCall(fnoid, pnstrdup(s, len), typioparam, -1);
-}
-
 static bool
 digits(const char *s, int n, int *out)
 {
@@ -136,7 +124,7 @@ digits(const char *s, int n, int *out)
 	return true;
 }
 
-/* YYYY-MM-DD, checked; the caller falls back to date_in otherwise. */
+/* YYYY-MM-DD, checked. */
 static bool
 iso_date(const char *s, int len, int *y, int *m, int *d)
 {
@@ -144,6 +132,30 @@ iso_date(const char *s, int len, int *y, int *m, int *d)
 		!digits(s, 4, y) || !digits(s + 5, 2, m) || !digits(s + 8, 2, d))
 		return false;
 	return *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= day_tab[isleap(*y)][*m - 1];
+}
+
+/*
+ * "Jul 1, 2021": the form product metadata gives dates in (ProductSelector
+ * spec, createdDate).  English month abbreviations only, checked.
+ */
+static bool
+month_day_year(const char *s, int len, int *y, int *m, int *d)
+{
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	int			dlen;
+
+	if (len < 11 || len > 12 || s[3] != ' ')
+		return false;
+	*m = 0;
+	for (int i = 0; i < 12; i++)
+		if (strncmp(s, months[i], 3) == 0)
+			*m = i + 1;
+	dlen = len - 10;			/* "Mon " + day + ", " + "YYYY" */
+	if (*m == 0 || !digits(s + 4, dlen, d) || s[4 + dlen] != ',' || s[5 + dlen] != ' ' ||
+		!digits(s + 6 + dlen, 4, y))
+		return false;
+	return *y >= 1 && *d >= 1 && *d <= day_tab[isleap(*y)][*m - 1];
 }
 
 /*
@@ -196,8 +208,7 @@ text_of(JsonbValue *v)
 			return ras_text_datum(v->val.string.val, v->val.string.len);
 		case jbvNumeric:
 			{
-				char	   *s = DatumGetCString(call_function(F_NUMERIC_OUT,
-															  NumericGetDatum(v->val.numeric)));
+				char	   *s = ras_jsonb_scalar_text(v);
 
 				return ras_text_datum(s, strlen(s));
 			}
@@ -212,75 +223,220 @@ text_of(JsonbValue *v)
 	}
 }
 
-static Datum
-column_datum(JsonbValue *v, RasColType type, bool *isnull)
+/*
+ * Whether s is a JSON number within the exponent range numeric takes: the
+ * only strings a numeric or bigint column accepts ("1.5", not "abc", "NaN"
+ * or "1e999999").
+ */
+static bool
+json_number(const char *s, int len)
 {
-	*isnull = false;
-	if (v == NULL || v->type == jbvNull)
+	int			i = 0;
+	int			ndigits = 0;
+
+	if (i < len && s[i] == '-')
+		i++;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		ndigits++;
+	if (i < len && s[i] == '.')
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			ndigits++;
+	if (ndigits == 0)
+		return false;
+	if (i < len && (s[i] == 'e' || s[i] == 'E'))
 	{
-		*isnull = true;
-		return (Datum) 0;
+		int			exp;
+		int			start;
+
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		start = i;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == start || i - start > 4 || !digits(s + start, i - start, &exp) || exp > 1000)
+			return false;
 	}
+	return i == len;
+}
+
+/* A whole number in int8's range, written in plain digits. */
+static bool
+int8_text(const char *s, int len, int64 *out)
+{
+	bool		neg = len > 0 && s[0] == '-';
+	uint64		v = 0;
+
+	if (len - neg == 0 || len - neg > 19)
+		return false;
+	for (int i = neg; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > (uint64) PG_INT64_MAX + neg)
+		return false;
+	*out = neg ? (int64) (0 - v) : (int64) v;
+	return true;
+}
+
+/*
+ * An ISO 8601 timestamp with a UTC offset that the fast path does not take
+ * (another offset, more than six fractional digits), shaped so that
+ * timestamptz_in can only accept it: YYYY-MM-DDTHH:MM:SS[.f...](Z|+HH:MM).
+ */
+static bool
+iso_timestamp_shape(const char *s, int len)
+{
+	int			y,
+				m,
+				d,
+				hh,
+				mm,
+				ss;
+	int			pos = 19;
+
+	if (len < 20 || len > 64 || !iso_date(s, len, &y, &m, &d) ||
+		(s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' ||
+		!digits(s + 11, 2, &hh) || !digits(s + 14, 2, &mm) || !digits(s + 17, 2, &ss) ||
+		hh > 23 || mm > 59 || ss > 59)
+		return false;
+	if (s[pos] == '.')
+		for (pos++; pos < len && s[pos] >= '0' && s[pos] <= '9'; pos++)
+			;
+	if (len - pos == 1 && s[pos] == 'Z')
+		return true;
+	return len - pos == 6 && (s[pos] == '+' || s[pos] == '-') && s[pos + 3] == ':' &&
+		digits(s + pos + 1, 2, &hh) && digits(s + pos + 4, 2, &mm) && hh <= 15 && mm <= 59;
+}
+
+/*
+ * One value from the API as a column's Datum.  Only what is unambiguously
+ * of the column's type is taken: "abc" is no numeric, "yes" no boolean and
+ * "today" no date.  Anything else returns false and is left to bad_value().
+ */
+static bool
+column_datum(JsonbValue *v, RasColType type, Datum *out)
+{
+	const char *s = v->type == jbvString ? v->val.string.val : NULL;
+	int			len = v->type == jbvString ? v->val.string.len : 0;
+	int64		i8;
+
 	switch (type)
 	{
 		case RAS_COL_RAW:
 		case RAS_COL_JSONB:
-			return JsonbPGetDatum(JsonbValueToJsonb(v));
+			*out = JsonbPGetDatum(JsonbValueToJsonb(v));
+			return true;
+		case RAS_COL_TEXT:
+			*out = text_of(v);
+			return true;
 		case RAS_COL_NUMERIC:
 			if (v->type == jbvNumeric)
-				return NumericGetDatum(v->val.numeric);
-			if (v->type == jbvString)
-				return input_function(F_NUMERIC_IN, NUMERICOID, v->val.string.val,
-									  v->val.string.len);
-			break;
+			{
+				*out = NumericGetDatum(v->val.numeric);
+				return true;
+			}
+			if (s == NULL || !json_number(s, len))
+				return false;
+			*out = OidInputFunctionCall(F_NUMERIC_IN, pnstrdup(s, len), NUMERICOID, -1);
+			return true;
 		case RAS_COL_INT8:
 			if (v->type == jbvNumeric)
-				return call_function(F_INT8_NUMERIC, NumericGetDatum(v->val.numeric));
-			if (v->type == jbvString)
-				return input_function(F_INT8IN, INT8OID, v->val.string.val,
-									  v->val.string.len);
-			break;
+			{
+				char	   *t = ras_jsonb_scalar_text(v);
+
+				s = t;
+				len = strlen(t);
+			}
+			if (s == NULL || !int8_text(s, len, &i8))
+				return false;
+			*out = Int64GetDatum(i8);
+			return true;
 		case RAS_COL_BOOL:
 			if (v->type == jbvBool)
-				return BoolGetDatum(v->val.boolean);
-			if (v->type == jbvString)
-				return BoolGetDatum(v->val.string.len == 4 &&
-									pg_strncasecmp(v->val.string.val, "true", 4) == 0);
-			break;
+				*out = BoolGetDatum(v->val.boolean);
+			else if (len == 4 && pg_strncasecmp(s, "true", 4) == 0)
+				*out = BoolGetDatum(true);
+			else if (len == 5 && pg_strncasecmp(s, "false", 5) == 0)
+				*out = BoolGetDatum(false);
+			else
+				return false;
+			return true;
 		case RAS_COL_DATE:
-			if (v->type == jbvString)
 			{
 				int			y,
 							m,
 							d;
 
-				if (v->val.string.len == 10 &&
-					iso_date(v->val.string.val, v->val.string.len, &y, &m, &d))
-					return DateADTGetDatum(date2j(y, m, d) - POSTGRES_EPOCH_JDATE);
-				return input_function(F_DATE_IN, DATEOID, v->val.string.val,
-									  v->val.string.len);
+				if (s == NULL ||
+					!((len == 10 && iso_date(s, len, &y, &m, &d)) ||
+					  month_day_year(s, len, &y, &m, &d)))
+					return false;
+				*out = DateADTGetDatum(date2j(y, m, d) - POSTGRES_EPOCH_JDATE);
+				return true;
 			}
-			break;
 		case RAS_COL_TIMESTAMPTZ:
-			if (v->type == jbvString)
 			{
 				TimestampTz ts;
 
-				if (iso_utc_timestamp(v->val.string.val, v->val.string.len, &ts))
-					return TimestampTzGetDatum(ts);
-				return input_function(F_TIMESTAMPTZ_IN, TIMESTAMPTZOID, v->val.string.val,
-									  v->val.string.len);
+				if (s == NULL)
+					return false;
+				if (iso_utc_timestamp(s, len, &ts))
+					*out = TimestampTzGetDatum(ts);
+				else if (iso_timestamp_shape(s, len))
+					*out = OidInputFunctionCall(F_TIMESTAMPTZ_IN, pnstrdup(s, len),
+												TIMESTAMPTZOID, -1);
+				else
+					return false;
+				return true;
 			}
-			break;
-		case RAS_COL_TEXT:
-			return text_of(v);
 	}
+	return false;
+}
+
+static const char *
+type_name(RasColType type)
+{
+	switch (type)
+	{
+		case RAS_COL_NUMERIC:
+			return "numeric";
+		case RAS_COL_INT8:
+			return "bigint";
+		case RAS_COL_BOOL:
+			return "boolean";
+		case RAS_COL_DATE:
+			return "date";
+		case RAS_COL_TIMESTAMPTZ:
+			return "timestamptz";
+		default:
+			return "text";
+	}
+}
+
+/*
+ * A value that does not fit its column: a 58000 naming the entity, the
+ * field and the value, or NULL in that column when ras.on_bad_value says so
+ * (raw still holds the value).
+ */
+static void
+bad_value(const RasRowSink *sink, const RasColumn *col, JsonbValue *v)
+{
+	char	   *shown;
+
+	if (ras_bad_value == RAS_BAD_VALUE_NULL)
+		return;
+	shown = v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) :
+		ras_jsonb_scalar_text(v);
 	ereport(ERROR,
 			(errcode(RAS_SQLSTATE_REMOTE),
-			 errmsg("unexpected answer from the Amazon Ads API: a value of the wrong JSON type for a %s column",
-					type == RAS_COL_NUMERIC ? "numeric" : type == RAS_COL_INT8 ? "bigint" :
-					type == RAS_COL_BOOL ? "boolean" : type == RAS_COL_DATE ? "date" : "timestamptz")));
-	pg_unreachable();
+			 errmsg("the API sent a value for field \"%s\" of %s that is not a %s: %s",
+					col->path, sink->what ? sink->what : "a listing", type_name(col->type),
+					shown ? ras_remote_text(shown, strlen(shown), 100) : "null"),
+			 errdetail("Column %s.", col->name),
+			 errhint("SET ras.on_bad_value = 'null' to read such values as NULL (raw keeps them).")));
 }
 
 /*
@@ -384,7 +540,12 @@ put_row(RasRowSink *sink, JsonbValue *item)
 			found = item;
 		else if (follow(item->val.binary.data, &plan->paths[a], &v))
 			found = &v;
-		plan->values[a] = column_datum(found, sink->columns[a].type, &plan->nulls[a]);
+		plan->nulls[a] = found == NULL || found->type == jbvNull;
+		if (!plan->nulls[a] && !column_datum(found, sink->columns[a].type, &plan->values[a]))
+		{
+			bad_value(sink, &sink->columns[a], found);
+			plan->nulls[a] = true;
+		}
 	}
 	tuplestore_putvalues(sink->tupstore, sink->tupdesc, plan->values, plan->nulls);
 	sink->nrows++;
