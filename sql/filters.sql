@@ -81,3 +81,6 @@ SELECT count(*) FROM ras.targets(
                    UNION ALL SELECT (1000000 + i)::text FROM generate_series(1, 150) i) s(x)),
   ad_group_ids => (SELECT array_agg(x) FROM (SELECT ad_group_id FROM ras.ad_groups()
                    UNION ALL SELECT (3000000 + i)::text FROM generate_series(1, 150) i) s(x)));
+
+-- match_types takes what the API's matchTypeFilter takes: keyword match types
+SELECT regress.try($$SELECT count(*) FROM ras.targets(match_types => '{KEYWORDS_CLOSE_MATCH}')$$);

@@ -87,3 +87,17 @@ SELECT regress.try($$SELECT * FROM ras.campaigns(max_rows => -1)$$);
 -- an empty filter matches nothing, without asking
 SELECT count(*) FROM ras.campaigns(campaign_ids => '{}');
 SELECT count(*) FROM ras.campaigns(max_rows => 0);
+
+-- Settings are checked when they are set ...
+SELECT count(*) > 0 AS loaded FROM ras.profiles();
+SELECT regress.try($$SET ras.max_retries = 100$$);
+SELECT regress.try($$SET ras.profile_id = '12ab'$$);
+SELECT regress.try($$SET ras.on_bad_value = 'maybe'$$);
+SELECT regress.try($$SET ras.max_response_size = '10GB'$$);
+-- ... and one set before the library was loaded is refused when it loads,
+-- not turned into a WARNING and the default
+\c
+SET ras.request_timeout = '5ms';
+SELECT regress.try($$SELECT count(*) FROM ras.profiles()$$);
+RESET ras.request_timeout;
+SELECT count(*) > 0 AS loaded_after_reset FROM ras.profiles();

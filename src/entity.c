@@ -14,11 +14,8 @@
 static const char *const entity_states[] = {"ENABLED", "PAUSED", "ARCHIVED", NULL};
 static const char *const target_types[] = {"AUTO", "KEYWORD", "PRODUCT", NULL};
 static const char *const target_levels[] = {"AD_GROUP", "CAMPAIGN", NULL};
-static const char *const match_types[] = {
-	"BROAD", "EXACT", "PHRASE",
-	"KEYWORDS_CLOSE_MATCH", "KEYWORDS_LOOSE_MATCH",
-	"PRODUCT_COMPLEMENTS", "PRODUCT_SUBSTITUTES", "PRODUCT_EXACT", NULL
-};
+/* matchTypeFilter takes keyword match types only (RASv1KeywordMatchType) */
+static const char *const match_types[] = {"BROAD", "EXACT", "PHRASE", NULL};
 
 /* Columns every RAS entity shares: serving status and times. */
 #define EXTENDED_DATA_COLUMNS \

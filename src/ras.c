@@ -46,9 +46,82 @@ check_profile_id(char **newval, void **extra, GucSource source)
 
 void		_PG_init(void);
 
+/*
+ * A SET before the library was loaded made a placeholder that PostgreSQL
+ * would check only now, turning a bad value into a WARNING and the default.
+ * Such a value is refused instead, before anything is defined (so that a
+ * later load starts clean), naming the setting and what it takes.
+ */
+static void
+refuse_bad_placeholders(void)
+{
+	static const struct
+	{
+		const char *name;
+		int			min;
+		int			max;
+		int			flags;
+	}			ints[] = {
+		{"ras.max_retries", 0, 20, 0},
+		{"ras.retry_max_wait", 0, 3600000, GUC_UNIT_MS},
+		{"ras.request_timeout", 100, 3600000, GUC_UNIT_MS},
+		{"ras.connect_timeout", 100, 600000, GUC_UNIT_MS},
+		{"ras.max_response_size", 1024, 1048576, GUC_UNIT_KB},
+		{"ras.max_pages", 1, PG_INT32_MAX, 0},
+	};
+
+	for (int i = 0; i < lengthof(ints); i++)
+	{
+		const char *value = GetConfigOption(ints[i].name, true, false);
+		const char *hint = NULL;
+		int			parsed;
+
+		if (value == NULL)
+			continue;
+		if (!parse_int(value, &parsed, ints[i].flags, &hint) ||
+			parsed < ints[i].min || parsed > ints[i].max)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for parameter \"%s\": \"%s\"", ints[i].name, value),
+					 errdetail("It was set before the ras library was loaded, so it was not checked then."),
+					 errhint("Allowed: %d to %d%s. SET it again or RESET it.", ints[i].min, ints[i].max,
+							 ints[i].flags == GUC_UNIT_MS ? " ms" :
+							 ints[i].flags == GUC_UNIT_KB ? " kB" : "")));
+	}
+	{
+		const char *value = GetConfigOption("ras.on_bad_value", true, false);
+
+		if (value != NULL && pg_strcasecmp(value, "error") != 0 && pg_strcasecmp(value, "null") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for parameter \"ras.on_bad_value\": \"%s\"", value),
+					 errhint("Allowed: error, null.")));
+	}
+	{
+		const char *value = GetConfigOption("ras.max_report_rows", true, false);
+		double		parsed;
+
+		if (value != NULL && (!parse_real(value, &parsed, 0, NULL) || parsed < 1 || parsed > 1e15))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for parameter \"ras.max_report_rows\": \"%s\"", value),
+					 errhint("Allowed: 1 to 1e15.")));
+	}
+	{
+		const char *value = GetConfigOption("ras.profile_id", true, false);
+
+		if (value != NULL && strspn(value, "0123456789") != strlen(value))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for parameter \"ras.profile_id\": \"%s\"", value),
+					 errhint("A profile id is a number, as listed by ras.profiles().")));
+	}
+}
+
 void
 _PG_init(void)
 {
+	refuse_bad_placeholders();
 	DefineCustomStringVariable("ras.server",
 							   "Foreign server used when a call names none.",
 							   "Empty: the only server of the ras wrapper.",

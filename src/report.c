@@ -477,8 +477,22 @@ Datum
 ras_report_wait(PG_FUNCTION_ARGS)
 {
 	List	   *refs = refs_from_array(fcinfo);
+	ListCell   *lc;
 
 	wait_reports(refs, interval_arg_ms(fcinfo, "timeout", 0));
+	foreach(lc, refs)
+	{
+		ReportRef  *r = lfirst(lc);
+
+		/* a report ras never recorded, and Amazon does not know either */
+		if (!r->recorded && r->status && strcmp(r->status, "NOT_FOUND") == 0)
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_NOT_FOUND),
+					 errmsg("report %s is unknown", r->report_id),
+					 errdetail("ras.report_jobs has no such report of yours, and Amazon does not know it in profile %s.",
+							   r->profile_id),
+					 errhint("Reports belong to a profile: check profile_id.")));
+	}
 	ras_job_return_rows(fcinfo, refs);
 	return (Datum) 0;
 }
