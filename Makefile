@@ -14,6 +14,9 @@ PG_CPPFLAGS = -Isrc -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initi
               -Wno-sign-compare
 SHLIB_LINK = -lcurl -lz
 
+# every object depends on the shared headers (PGXS tracks no headers itself)
+$(OBJS): src/ras.h src/report.h
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -486,3 +486,747 @@ COMMENT ON FUNCTION ras.sync_report_table(text, text, text[], text[], boolean[])
 COMMENT ON FUNCTION ras.sync_report_request(oid, text, text, text, text[], text[], jsonb, integer, date, boolean, text, text) IS 'ras.sync_report step 2: requests the trailing window unless loads are outstanding';
 COMMENT ON FUNCTION ras.sync_report_load(oid, text, text[], interval, text[], text[], text[], boolean[]) IS 'ras.sync_report step 3: loads the finished reports into the table';
 COMMENT ON PROCEDURE ras.sync_report_run IS 'ras.sync_report with the caller''s schema resolved: runs the steps';
+
+-- Amazon Ads API v1 (/adsApi/v1): campaign management per ad product.
+-- SP and SB are scoped by profile (ras.profile_id), DSP by advertiser
+-- account (ras.account_id).  One C function serves every listing and one
+-- every write, as for RAS.
+
+CREATE FUNCTION ras.sp_campaigns(
+    campaign_ids text[] DEFAULT NULL,
+    portfolio_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    goals text[] DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    campaign_id text,
+    name text,
+    budget numeric,
+    budget_period text,
+    budget_currency text,
+    budgets jsonb,
+    bid_strategy text,
+    goal text,
+    kpi text,
+    optimizations jsonb,
+    start_date_time timestamptz,
+    end_date_time timestamptz,
+    portfolio_id text,
+    marketplace_scope text,
+    marketplaces jsonb,
+    cost_type text,
+    brand_id text,
+    auto_create_targets boolean,
+    flights jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sp_campaigns(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sp_campaigns(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sp_campaigns(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sp_ad_groups(
+    ad_group_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_group_id text,
+    campaign_id text,
+    name text,
+    bid_currency text,
+    start_date_time timestamptz,
+    end_date_time timestamptz,
+    marketplace_scope text,
+    default_bid numeric,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sp_ad_groups(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sp_ad_groups(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sp_ad_groups(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sp_ads(
+    ad_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_id text,
+    ad_group_id text,
+    campaign_id text,
+    name text,
+    ad_type text,
+    advertised_product_id text,
+    advertised_product_id_type text,
+    creative jsonb,
+    marketplace_scope text,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sp_ads(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sp_ads(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sp_ads(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sp_targets(
+    target_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    keywords text[] DEFAULT NULL,
+    keyword_match text DEFAULT NULL,
+    product_ids text[] DEFAULT NULL,
+    product_id_match text DEFAULT NULL,
+    match_types text[] DEFAULT NULL,
+    target_types text[] DEFAULT NULL,
+    is_negative boolean DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    target_id text,
+    campaign_id text,
+    ad_group_id text,
+    negative boolean,
+    target_level text,
+    target_type text,
+    match_type text,
+    keyword text,
+    product_id text,
+    bid numeric,
+    bid_currency text,
+    target_details jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sp_targets(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sp_targets(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sp_targets(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sb_campaigns(
+    campaign_ids text[] DEFAULT NULL,
+    portfolio_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    goals text[] DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    campaign_id text,
+    name text,
+    budget numeric,
+    budget_period text,
+    budget_currency text,
+    budgets jsonb,
+    bid_strategy text,
+    goal text,
+    kpi text,
+    optimizations jsonb,
+    start_date_time timestamptz,
+    end_date_time timestamptz,
+    portfolio_id text,
+    marketplace_scope text,
+    marketplaces jsonb,
+    cost_type text,
+    brand_id text,
+    auto_create_targets boolean,
+    flights jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sb_campaigns(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sb_campaigns(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sb_campaigns(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sb_ad_groups(
+    ad_group_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_group_id text,
+    campaign_id text,
+    name text,
+    bid_currency text,
+    start_date_time timestamptz,
+    end_date_time timestamptz,
+    marketplace_scope text,
+    default_bid numeric,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sb_ad_groups(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sb_ad_groups(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sb_ad_groups(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sb_ads(
+    ad_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_id text,
+    ad_group_id text,
+    campaign_id text,
+    name text,
+    ad_type text,
+    advertised_product_id text,
+    advertised_product_id_type text,
+    creative jsonb,
+    marketplace_scope text,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sb_ads(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sb_ads(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sb_ads(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sb_targets(
+    target_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    keywords text[] DEFAULT NULL,
+    keyword_match text DEFAULT NULL,
+    product_ids text[] DEFAULT NULL,
+    product_id_match text DEFAULT NULL,
+    match_types text[] DEFAULT NULL,
+    target_types text[] DEFAULT NULL,
+    is_negative boolean DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    target_id text,
+    campaign_id text,
+    ad_group_id text,
+    negative boolean,
+    target_level text,
+    target_type text,
+    match_type text,
+    keyword text,
+    product_id text,
+    bid numeric,
+    bid_currency text,
+    target_details jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sb_targets(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sb_targets(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_sb_targets(ids text[], profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.sb_ad_extensions(
+    ad_extension_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL,
+    ad_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    ad_extension_types text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_extension_id text,
+    ad_group_id text,
+    ad_id text,
+    ad_extension_type text,
+    settings jsonb,
+    marketplaces jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_sb_ad_extensions(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_sb_ad_extensions(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.dsp_campaigns(
+    campaign_ids text[] DEFAULT NULL,
+    portfolio_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    goals text[] DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    account_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    campaign_id text,
+    name text,
+    budget numeric,
+    budget_period text,
+    budget_currency text,
+    budgets jsonb,
+    bid_strategy text,
+    goal text,
+    kpi text,
+    optimizations jsonb,
+    start_date_time timestamptz,
+    end_date_time timestamptz,
+    portfolio_id text,
+    marketplace_scope text,
+    marketplaces jsonb,
+    cost_type text,
+    brand_id text,
+    auto_create_targets boolean,
+    flights jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_dsp_campaigns(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_dsp_campaigns(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_dsp_campaigns(ids text[], account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.dsp_ad_groups(
+    ad_group_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    account_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_group_id text,
+    campaign_id text,
+    name text,
+    bid_currency text,
+    start_date_time timestamptz,
+    end_date_time timestamptz,
+    marketplace_scope text,
+    base_bid numeric,
+    max_average_bid numeric,
+    inventory_type text,
+    creative_rotation_type text,
+    bid_strategy text,
+    pacing jsonb,
+    targeting_settings jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_dsp_ad_groups(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_dsp_ad_groups(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_dsp_ad_groups(ids text[], account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.dsp_ads(
+    ad_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL,
+    campaign_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL,
+    marketplace_scopes text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    account_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_id text,
+    ad_group_id text,
+    campaign_id text,
+    name text,
+    ad_type text,
+    advertised_product_id text,
+    advertised_product_id_type text,
+    creative jsonb,
+    marketplace_scope text,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_dsp_ads(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_dsp_ads(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_dsp_ads(ids text[], account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.dsp_targets(
+    ad_group_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL,
+    target_types text[] DEFAULT NULL,
+    is_negative boolean DEFAULT NULL,
+    inventory_source_ids text[] DEFAULT NULL,
+    inventory_source_types text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    account_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    target_id text,
+    campaign_id text,
+    ad_group_id text,
+    negative boolean,
+    target_level text,
+    target_type text,
+    match_type text,
+    keyword text,
+    product_id text,
+    bid numeric,
+    bid_currency text,
+    target_details jsonb,
+    ad_product text,
+    state text,
+    delivery_status text,
+    delivery_reasons jsonb,
+    tags jsonb,
+    created_at timestamptz,
+    updated_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_dsp_targets(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_dsp_targets(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_dsp_targets(ids text[], account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.dsp_ad_associations(
+    ad_association_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL,
+    ad_ids text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    account_id text DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    ad_association_id text,
+    ad_id text,
+    ad_group_id text,
+    state text,
+    weight numeric,
+    start_date_time timestamptz,
+    end_date_time timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_dsp_ad_associations(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_dsp_ad_associations(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.delete_dsp_ad_associations(ids text[], account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ras.sp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Sponsored Products campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sp_campaigns(jsonb, text, text) IS 'creates Sponsored Products campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sp_campaigns(jsonb, text, text) IS 'updates Sponsored Products campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sp_campaigns(text[], text, text) IS 'archives Sponsored Products campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Products ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sp_ad_groups(jsonb, text, text) IS 'creates Sponsored Products ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sp_ad_groups(jsonb, text, text) IS 'updates Sponsored Products ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sp_ad_groups(text[], text, text) IS 'archives Sponsored Products ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Products ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sp_ads(jsonb, text, text) IS 'creates Sponsored Products ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sp_ads(jsonb, text, text) IS 'updates Sponsored Products ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sp_ads(text[], text, text) IS 'archives Sponsored Products ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sp_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text) IS 'Sponsored Products targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sp_targets(jsonb, text, text) IS 'creates Sponsored Products targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sp_targets(jsonb, text, text) IS 'updates Sponsored Products targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sp_targets(text[], text, text) IS 'archives Sponsored Products targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sb_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Sponsored Brands campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sb_campaigns(jsonb, text, text) IS 'creates Sponsored Brands campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sb_campaigns(jsonb, text, text) IS 'updates Sponsored Brands campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sb_campaigns(text[], text, text) IS 'archives Sponsored Brands campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sb_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Brands ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sb_ad_groups(jsonb, text, text) IS 'creates Sponsored Brands ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sb_ad_groups(jsonb, text, text) IS 'updates Sponsored Brands ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sb_ad_groups(text[], text, text) IS 'archives Sponsored Brands ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sb_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Brands ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sb_ads(jsonb, text, text) IS 'creates Sponsored Brands ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sb_ads(jsonb, text, text) IS 'updates Sponsored Brands ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sb_ads(text[], text, text) IS 'archives Sponsored Brands ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sb_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text) IS 'Sponsored Brands targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sb_targets(jsonb, text, text) IS 'creates Sponsored Brands targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sb_targets(jsonb, text, text) IS 'updates Sponsored Brands targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_sb_targets(text[], text, text) IS 'archives Sponsored Brands targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.sb_ad_extensions(text[], text[], text[], text[], text[], bigint, text, text) IS 'Sponsored Brands ad extensions (open beta) (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_sb_ad_extensions(jsonb, text, text) IS 'creates Sponsored Brands ad extensions (open beta) from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_sb_ad_extensions(jsonb, text, text) IS 'updates Sponsored Brands ad extensions (open beta) from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.dsp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Amazon DSP campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_dsp_campaigns(jsonb, text, text) IS 'creates Amazon DSP campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_dsp_campaigns(jsonb, text, text) IS 'updates Amazon DSP campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_dsp_campaigns(text[], text, text) IS 'archives Amazon DSP campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.dsp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Amazon DSP ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_dsp_ad_groups(jsonb, text, text) IS 'creates Amazon DSP ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_dsp_ad_groups(jsonb, text, text) IS 'updates Amazon DSP ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_dsp_ad_groups(text[], text, text) IS 'archives Amazon DSP ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.dsp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Amazon DSP ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_dsp_ads(jsonb, text, text) IS 'creates Amazon DSP ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_dsp_ads(jsonb, text, text) IS 'updates Amazon DSP ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_dsp_ads(text[], text, text) IS 'archives Amazon DSP ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.dsp_targets(text[], text[], text[], boolean, text[], text[], bigint, text, text) IS 'Amazon DSP targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_dsp_targets(jsonb, text, text) IS 'creates Amazon DSP targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_dsp_targets(jsonb, text, text) IS 'updates Amazon DSP targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_dsp_targets(text[], text, text) IS 'archives Amazon DSP targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.dsp_ad_associations(text[], text[], text[], bigint, text, text) IS 'Amazon DSP ad associations (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.create_dsp_ad_associations(jsonb, text, text) IS 'creates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_dsp_ad_associations(jsonb, text, text) IS 'updates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.delete_dsp_ad_associations(text[], text, text) IS 'archives Amazon DSP ad associations by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';

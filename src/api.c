@@ -13,6 +13,9 @@
 
 #include "ras.h"
 
+const RasFamily ras_family_advertising = {"Amazon Ads API", "Amazon-Advertising-API-ClientId"};
+const RasFamily ras_family_v1 = {"Amazon Ads API v1", "Amazon-Ads-ClientId"};
+
 /* Words for an HTTP status when the answer names no error code. */
 static const char *
 http_status_words(long status)
@@ -76,6 +79,7 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 
 	ras_json_error_info(resp->body, resp->body_len, &code, &message);
 	code = ras_remote_text(code, code ? strlen(code) : 0, RAS_CODE_MAX);
+	f->code = code;
 	message = ras_remote_text(message, message ? strlen(message) : 0, RAS_QUOTE_MAX);
 	/* the status belongs in the detail; the message says what went wrong */
 	f->message = psprintf("could not %s: %s", call->what,
@@ -98,7 +102,9 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 			break;
 		case 403:
 			f->sqlstate = RAS_SQLSTATE_PERMISSION;
-			f->hint = pstrdup("Check that the profile (ras.profile_id) belongs to the account of this user mapping: see ras.profiles().");
+			f->hint = pstrdup(call->account_id ?
+							  "Check that the advertiser account (ras.account_id) is one this user mapping may use." :
+							  "Check that the profile (ras.profile_id) belongs to the account of this user mapping: see ras.profiles().");
 			break;
 		case 404:
 			f->sqlstate = RAS_SQLSTATE_NOT_FOUND;
@@ -120,12 +126,15 @@ bool
 ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailure *failure)
 {
 	char	   *url = psprintf("%s%s", conn->api_url, call->path);
-	char	   *client_header = psprintf("Amazon-Advertising-API-ClientId: %s", conn->client_id);
+	const RasFamily *family = call->family ? call->family : &ras_family_advertising;
+	char	   *client_header = psprintf("%s: %s", family->client_header, conn->client_id);
 	char	   *content_type = psprintf("Content-Type: %s",
 										call->content_type ? call->content_type : "application/json");
 	char	   *accept = psprintf("Accept: %s", call->accept ? call->accept : "application/json");
 	char	   *scope = call->profile_id ?
 		psprintf("Amazon-Advertising-API-Scope: %s", call->profile_id) : NULL;
+	char	   *account = call->account_id ?
+		psprintf("Amazon-Ads-AccountId: %s", call->account_id) : NULL;
 	const char *token = NULL;
 	/* the API speaks UTF-8, whatever the database's encoding */
 	const char *body = call->body ?
@@ -133,7 +142,7 @@ ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailur
 
 	for (int auth_attempt = 0; auth_attempt < 2; auth_attempt++)
 	{
-		const char *headers[8];
+		const char *headers[9];
 		int			n = 0;
 		char	   *auth_header;
 		RasHttpRequest req = {0};
@@ -144,6 +153,8 @@ ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailur
 		headers[n++] = client_header;
 		if (scope)
 			headers[n++] = scope;
+		if (account)
+			headers[n++] = account;
 		headers[n++] = accept;
 		if (call->body)
 			headers[n++] = content_type;

@@ -38,7 +38,7 @@ static const char *const match_types[] = {"BROAD", "EXACT", "PHRASE", NULL};
 	.prefer_representation = true, .batch_limit = 1000
 
 #define RAS_LIST(path) \
-	.list_method = "POST", .list_path = path "/list", .scoped = true, \
+	.list_method = "POST", .list_path = path "/list", .scope = RAS_SCOPE_PROFILE, \
 	.paging = RAS_PAGING_TOKEN, .page_size = 1000
 
 static const RasColumn profile_columns[] = {
@@ -175,6 +175,243 @@ static const RasColumn target_columns[] = {
 	EXTENDED_DATA_COLUMNS,
 };
 
+
+/* ---------------------------------------------------------------------------
+ * Amazon Ads API v1 (/adsApi/v1): one descriptor per (entity, ad product).
+ * A v1 call is bound to one ad product (adProductFilter, the items'
+ * adProduct); limits are Amazon's per-product ones from the migration
+ * guides (design/v1.md section 2).  SP and SB are scoped by profile, DSP by
+ * advertiser account.
+ * ------------------------------------------------------------------------- */
+
+static const char *const v1_states[] = {"ENABLED", "PAUSED", "ARCHIVED", NULL};
+static const char *const v1_goals[] = {"AWARENESS", "CONSIDERATION", "CONVERSIONS", NULL};
+static const char *const v1_marketplace_scopes[] = {"GLOBAL", "SINGLE_MARKETPLACE", NULL};
+static const char *const v1_match_types[] = {
+	"BROAD", "EXACT", "PHRASE", "INTERESTED_AUDIENCE", "KEYWORDS_CLOSE_MATCH",
+	"KEYWORDS_LOOSE_MATCH", "KEYWORDS_RELATED_TO_GIFTS",
+	"KEYWORDS_RELATED_TO_PEER_BRANDS_PRODUCT_CATEGORY", "KEYWORDS_RELATED_TO_PRIME_DAY",
+	"KEYWORDS_RELATED_TO_YOUR_BRAND", "KEYWORDS_RELATED_TO_YOUR_LANDING_PAGES",
+	"KEYWORDS_RELATED_TO_YOUR_PRODUCT_CATEGORY", "PRODUCTS_SIMILAR_TO_ADVERTISED_PRODUCTS",
+	"PRODUCT_COMPLEMENTS", "PRODUCT_EXACT", "PRODUCT_REMARKETING", "PRODUCT_SIMILAR",
+	"PRODUCT_SUBSTITUTES", NULL
+};
+static const char *const v1_target_types[] = {
+	"AD_INITIATION", "AD_PLAYER_SIZE", "APP", "AUDIENCE", "BRAND_SAFETY_CATEGORY",
+	"BRAND_SAFETY_TIER", "CONTENT_CATEGORY", "CONTENT_GENRE", "CONTENT_INSTREAM_POSITION",
+	"CONTENT_OUTSTREAM_POSITION", "CONTENT_RATING", "DAYPART", "DEVICE", "DOMAIN",
+	"FOLD_POSITION", "INVENTORY_SOURCE", "KEYWORD", "LOCATION", "NATIVE_CONTENT_POSITION",
+	"PLACEMENT_TYPE", "PRODUCT", "PRODUCT_AUDIENCE", "PRODUCT_CATEGORY", "THEME",
+	"THIRD_PARTY", "VIDEO_AD_FORMAT", "VIDEO_CONTENT_DURATION", NULL
+};
+static const char *const v1_inventory_source_types[] = {
+	"AMAZON", "APD", "DEAL", "INVENTORY_GROUP", "THIRD_PARTY_EXCHANGE", NULL
+};
+static const char *const v1_ad_extension_types[] = {"PROMPTS", "VIDEO", NULL};
+
+#define V1_IDS(arg, key, max) {arg, key, RAS_FILTER_INCLUDE, max, NULL, NULL}
+#define V1_STATES {"states", "stateFilter", RAS_FILTER_INCLUDE, 3, v1_states, NULL}
+#define V1_NAMES(max) {"names", "nameFilter", RAS_FILTER_QUERY_TERM, max, NULL, "name_match"}
+#define V1_MARKETPLACE_SCOPES \
+	{"marketplace_scopes", "marketplaceScopeFilter", RAS_FILTER_INCLUDE, 1, v1_marketplace_scopes, NULL}
+
+/* Columns every v1 campaign-management entity has. */
+#define V1_COMMON_COLUMNS \
+	{"ad_product", RAS_COL_TEXT, "adProduct"}, \
+	{"state", RAS_COL_TEXT, "state"}, \
+	{"delivery_status", RAS_COL_TEXT, "status.deliveryStatus"}, \
+	{"delivery_reasons", RAS_COL_JSONB, "status.deliveryReasons"}, \
+	{"tags", RAS_COL_JSONB, "tags"}, \
+	{"created_at", RAS_COL_TIMESTAMPTZ, "creationDateTime"}, \
+	{"updated_at", RAS_COL_TIMESTAMPTZ, "lastUpdatedDateTime"}, \
+	{"raw", RAS_COL_RAW, NULL}
+
+/* The monetary budget of budgets[]: daily or lifetime, whichever it has. */
+#define V1_BUDGET "budgets[budgetType=MONETARY]"
+#define V1_MONEY V1_BUDGET ".budgetValue.monetaryBudgetValue.monetaryBudget"
+
+static const RasFilter v1_campaign_filters[] = {
+	V1_IDS("campaign_ids", "campaignIdFilter", 1000),
+	V1_IDS("portfolio_ids", "portfolioIdFilter", 100),
+	V1_STATES,
+	V1_NAMES(100),
+	{"goals", "goalFilter", RAS_FILTER_INCLUDE, 3, v1_goals, NULL},
+	V1_MARKETPLACE_SCOPES,
+};
+static const RasColumn v1_campaign_columns[] = {
+	{"campaign_id", RAS_COL_TEXT, "campaignId"},
+	{"name", RAS_COL_TEXT, "name"},
+	{"budget", RAS_COL_NUMERIC, V1_MONEY ".value"},
+	{"budget_period", RAS_COL_TEXT, V1_BUDGET ".recurrenceTimePeriod"},
+	{"budget_currency", RAS_COL_TEXT, V1_MONEY ".currencyCode"},
+	{"budgets", RAS_COL_JSONB, "budgets"},
+	{"bid_strategy", RAS_COL_TEXT, "optimizations.bidSettings.bidStrategy"},
+	{"goal", RAS_COL_TEXT, "optimizations.goalSettings.goal"},
+	{"kpi", RAS_COL_TEXT, "optimizations.goalSettings.kpi"},
+	{"optimizations", RAS_COL_JSONB, "optimizations"},
+	{"start_date_time", RAS_COL_TIMESTAMPTZ, "startDateTime"},
+	{"end_date_time", RAS_COL_TIMESTAMPTZ, "endDateTime"},
+	{"portfolio_id", RAS_COL_TEXT, "portfolioId"},
+	{"marketplace_scope", RAS_COL_TEXT, "marketplaceScope"},
+	{"marketplaces", RAS_COL_JSONB, "marketplaces"},
+	{"cost_type", RAS_COL_TEXT, "costType"},
+	{"brand_id", RAS_COL_TEXT, "brandId"},
+	{"auto_create_targets", RAS_COL_BOOL, "autoCreationSettings.autoCreateTargets"},
+	{"flights", RAS_COL_JSONB, "flights"},
+	V1_COMMON_COLUMNS,
+};
+
+static const RasFilter v1_ad_group_filters[] = {
+	V1_IDS("ad_group_ids", "adGroupIdFilter", 1000),
+	V1_IDS("campaign_ids", "campaignIdFilter", 100),
+	V1_STATES,
+	V1_NAMES(100),
+	V1_MARKETPLACE_SCOPES,
+};
+#define V1_AD_GROUP_COLUMNS \
+	{"ad_group_id", RAS_COL_TEXT, "adGroupId"}, \
+	{"campaign_id", RAS_COL_TEXT, "campaignId"}, \
+	{"name", RAS_COL_TEXT, "name"}, \
+	{"bid_currency", RAS_COL_TEXT, "bid.currencyCode"}, \
+	{"start_date_time", RAS_COL_TIMESTAMPTZ, "startDateTime"}, \
+	{"end_date_time", RAS_COL_TIMESTAMPTZ, "endDateTime"}, \
+	{"marketplace_scope", RAS_COL_TEXT, "marketplaceScope"}
+static const RasColumn v1_ad_group_columns[] = {
+	V1_AD_GROUP_COLUMNS,
+	{"default_bid", RAS_COL_NUMERIC, "bid.defaultBid"},
+	V1_COMMON_COLUMNS,
+};
+static const RasColumn v1_dsp_ad_group_columns[] = {
+	V1_AD_GROUP_COLUMNS,
+	{"base_bid", RAS_COL_NUMERIC, "bid.baseBid"},
+	{"max_average_bid", RAS_COL_NUMERIC, "bid.maxAverageBid"},
+	{"inventory_type", RAS_COL_TEXT, "inventoryType"},
+	{"creative_rotation_type", RAS_COL_TEXT, "creativeRotationType"},
+	{"bid_strategy", RAS_COL_TEXT, "optimization.bidStrategy"},
+	{"pacing", RAS_COL_JSONB, "pacing"},
+	{"targeting_settings", RAS_COL_JSONB, "targetingSettings"},
+	V1_COMMON_COLUMNS,
+};
+
+static const RasFilter v1_ad_filters[] = {
+	V1_IDS("ad_ids", "adIdFilter", 100),
+	V1_IDS("ad_group_ids", "adGroupIdFilter", 100),
+	V1_IDS("campaign_ids", "campaignIdFilter", 100),
+	V1_STATES,
+	V1_NAMES(10),
+	V1_MARKETPLACE_SCOPES,
+};
+#define V1_ADVERTISED "creative.productCreative.productCreativeSettings.advertisedProduct"
+static const RasColumn v1_ad_columns[] = {
+	{"ad_id", RAS_COL_TEXT, "adId"},
+	{"ad_group_id", RAS_COL_TEXT, "adGroupId"},
+	{"campaign_id", RAS_COL_TEXT, "campaignId"},
+	{"name", RAS_COL_TEXT, "name"},
+	{"ad_type", RAS_COL_TEXT, "adType"},
+	{"advertised_product_id", RAS_COL_TEXT, V1_ADVERTISED ".productId"},
+	{"advertised_product_id_type", RAS_COL_TEXT, V1_ADVERTISED ".productIdType"},
+	{"creative", RAS_COL_JSONB, "creative"},
+	{"marketplace_scope", RAS_COL_TEXT, "marketplaceScope"},
+	V1_COMMON_COLUMNS,
+};
+
+static const RasFilter v1_target_filters[] = {
+	V1_IDS("target_ids", "targetIdFilter", 100),
+	V1_IDS("campaign_ids", "campaignIdFilter", 100),
+	V1_IDS("ad_group_ids", "adGroupIdFilter", 100),
+	V1_STATES,
+	{"keywords", "keywordFilter", RAS_FILTER_QUERY_TERM, 100, NULL, "keyword_match"},
+	{"product_ids", "productIdFilter", RAS_FILTER_QUERY_TERM, 100, NULL, "product_id_match"},
+	{"match_types", "matchTypeFilter", RAS_FILTER_INCLUDE, 10, v1_match_types, NULL},
+	{"target_types", "targetTypeFilter", RAS_FILTER_INCLUDE, 17, v1_target_types, NULL},
+	{"is_negative", "negativeFilter", RAS_FILTER_BOOL_INCLUDE, 0, NULL, NULL},
+	V1_MARKETPLACE_SCOPES,
+};
+/* DSP's target query (per-product models): ad group, state, type, inventory. */
+static const RasFilter v1_dsp_target_filters[] = {
+	V1_IDS("ad_group_ids", "adGroupIdFilter", 100),
+	V1_STATES,
+	{"target_types", "targetTypeFilter", RAS_FILTER_INCLUDE, 17, v1_target_types, NULL},
+	{"is_negative", "negativeFilter", RAS_FILTER_BOOL_INCLUDE, 0, NULL, NULL},
+	V1_IDS("inventory_source_ids", "inventorySourceIdFilter", 10),
+	{"inventory_source_types", "inventorySourceTypeFilter", RAS_FILTER_INCLUDE, 1,
+	 v1_inventory_source_types, NULL},
+};
+static const RasColumn v1_target_columns[] = {
+	{"target_id", RAS_COL_TEXT, "targetId"},
+	{"campaign_id", RAS_COL_TEXT, "campaignId"},
+	{"ad_group_id", RAS_COL_TEXT, "adGroupId"},
+	{"negative", RAS_COL_BOOL, "negative"},
+	{"target_level", RAS_COL_TEXT, "targetLevel"},
+	{"target_type", RAS_COL_TEXT, "targetType"},
+	{"match_type", RAS_COL_TEXT, "targetDetails.*.matchType"},
+	{"keyword", RAS_COL_TEXT, "targetDetails.keywordTarget.keyword"},
+	{"product_id", RAS_COL_TEXT, "targetDetails.productTarget.product.productId"},
+	{"bid", RAS_COL_NUMERIC, "bid.bid"},
+	{"bid_currency", RAS_COL_TEXT, "bid.currencyCode"},
+	{"target_details", RAS_COL_JSONB, "targetDetails"},
+	V1_COMMON_COLUMNS,
+};
+
+static const RasFilter v1_ad_extension_filters[] = {
+	V1_IDS("ad_extension_ids", "adExtensionIdFilter", 100),
+	V1_IDS("ad_group_ids", "adGroupIdFilter", 100),
+	V1_IDS("ad_ids", "adIdFilter", 100),
+	V1_STATES,
+	{"ad_extension_types", "adExtensionTypeFilter", RAS_FILTER_INCLUDE, 1,
+	 v1_ad_extension_types, NULL},
+};
+static const RasColumn v1_ad_extension_columns[] = {
+	{"ad_extension_id", RAS_COL_TEXT, "adExtensionId"},
+	{"ad_group_id", RAS_COL_TEXT, "adGroupId"},
+	{"ad_id", RAS_COL_TEXT, "adId"},
+	{"ad_extension_type", RAS_COL_TEXT, "adExtensionType"},
+	{"settings", RAS_COL_JSONB, "adExtensionSettings"},
+	{"marketplaces", RAS_COL_JSONB, "marketplaces"},
+	V1_COMMON_COLUMNS,
+};
+
+static const RasFilter v1_ad_association_filters[] = {
+	V1_IDS("ad_association_ids", "adAssociationIdFilter", 100),
+	V1_IDS("ad_group_ids", "adGroupIdFilter", 100),
+	V1_IDS("ad_ids", "adIdFilter", 100),
+};
+static const RasColumn v1_ad_association_columns[] = {
+	{"ad_association_id", RAS_COL_TEXT, "adAssociationId"},
+	{"ad_id", RAS_COL_TEXT, "adId"},
+	{"ad_group_id", RAS_COL_TEXT, "adGroupId"},
+	{"state", RAS_COL_TEXT, "state"},
+	{"weight", RAS_COL_NUMERIC, "weight"},
+	{"start_date_time", RAS_COL_TIMESTAMPTZ, "startDateTime"},
+	{"end_date_time", RAS_COL_TIMESTAMPTZ, "endDateTime"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+/*
+ * A v1 entity: POST /adsApi/v1/{query|create|update|delete}/<entity>, 207
+ * outcomes unwrapped, deletes by an id array.  product is the AdProduct
+ * (NULL: the entity has none, as DSP ad associations); fixed_body carries
+ * the adProductFilter every query needs.
+ */
+#define V1_ENTITY(name, entity, one, id, scope_kind, deletable, page, batch) \
+	.sql_name = name, .family = &ras_family_v1, .scope = scope_kind, \
+	.body_key = entity, .singular = one, .id_field = id, \
+	.list_method = "POST", .list_path = "/adsApi/v1/query/" entity, \
+	.paging = RAS_PAGING_TOKEN, .page_size = page, \
+	.create_path = "/adsApi/v1/create/" entity, \
+	.update_method = "POST", .update_path = "/adsApi/v1/update/" entity, \
+	.delete_path = deletable ? "/adsApi/v1/delete/" entity : NULL, .delete_key = one "Ids", \
+	.delete_style = RAS_DELETE_ID_ARRAY, .batch_limit = batch
+
+/* The ad product of every query (adProductFilter) and of every item. */
+#define V1_PRODUCT(product) \
+	.ad_product = product, .item_product = true, \
+	.fixed_body = "\"adProductFilter\":{\"include\":[\"" product "\"]}"
+
+#define SP "SPONSORED_PRODUCTS"
+#define SB "SPONSORED_BRANDS"
+#define DSP "AMAZON_DSP"
+
 #define COLUMNS(a) .columns = a, .ncolumns = lengthof(a)
 #define FILTERS(a) .filters = a, .nfilters = lengthof(a)
 
@@ -182,21 +419,21 @@ static const RasEntity entities[] = {
 	{
 		.sql_name = "profiles", .body_key = NULL, .singular = "profile",
 		.id_field = "profileId",
-		.list_method = "GET", .list_path = "/v2/profiles", .scoped = false,
+		.list_method = "GET", .list_path = "/v2/profiles", .scope = RAS_SCOPE_NONE,
 		.paging = RAS_PAGING_NONE,
 		COLUMNS(profile_columns),
 	},
 	{
 		.sql_name = "retailers", .body_key = "retailers", .singular = "retailer",
 		.id_field = "retailerId",
-		.list_method = "POST", .list_path = "/ras/v1/retailers/list", .scoped = true,
+		.list_method = "POST", .list_path = "/ras/v1/retailers/list", .scope = RAS_SCOPE_PROFILE,
 		.paging = RAS_PAGING_TOKEN, .page_size = 200,
 		FILTERS(retailer_filters), COLUMNS(retailer_columns),
 	},
 	{
 		.sql_name = "products", .body_key = "ProductMetadataList", .singular = "product",
 		.id_field = "retailerOfferId",
-		.list_method = "POST", .list_path = "/product/metadata", .scoped = true,
+		.list_method = "POST", .list_path = "/product/metadata", .scope = RAS_SCOPE_PROFILE,
 		.content_type = "application/vnd.productmetadatarequest.v1+json",
 		.accept = "application/vnd.productmetadataresponse.v1+json",
 		.paging = RAS_PAGING_INDEX, .page_size = 300, .result_cap = 10000,
@@ -227,6 +464,38 @@ static const RasEntity entities[] = {
 		RAS_LIST("/ras/v1/targets"), RAS_WRITES("/ras/v1/targets", "targetIdFilter"),
 		FILTERS(target_filters), COLUMNS(target_columns),
 	},
+
+	/* Amazon Ads API v1: Sponsored Products */
+	{V1_ENTITY("sp_campaigns", "campaigns", "campaign", "campaignId", RAS_SCOPE_PROFILE, true, 100, 10), V1_PRODUCT(SP),
+	 FILTERS(v1_campaign_filters), COLUMNS(v1_campaign_columns)},
+	{V1_ENTITY("sp_ad_groups", "adGroups", "adGroup", "adGroupId", RAS_SCOPE_PROFILE, true, 100, 10), V1_PRODUCT(SP),
+	 FILTERS(v1_ad_group_filters), COLUMNS(v1_ad_group_columns)},
+	{V1_ENTITY("sp_ads", "ads", "ad", "adId", RAS_SCOPE_PROFILE, true, 100, 10), V1_PRODUCT(SP),
+	 FILTERS(v1_ad_filters), COLUMNS(v1_ad_columns)},
+	{V1_ENTITY("sp_targets", "targets", "target", "targetId", RAS_SCOPE_PROFILE, true, 5000, 1000), V1_PRODUCT(SP),
+	 FILTERS(v1_target_filters), COLUMNS(v1_target_columns)},
+	/* Sponsored Brands */
+	{V1_ENTITY("sb_campaigns", "campaigns", "campaign", "campaignId", RAS_SCOPE_PROFILE, true, 100, 10), V1_PRODUCT(SB),
+	 FILTERS(v1_campaign_filters), COLUMNS(v1_campaign_columns)},
+	{V1_ENTITY("sb_ad_groups", "adGroups", "adGroup", "adGroupId", RAS_SCOPE_PROFILE, true, 100, 10), V1_PRODUCT(SB),
+	 FILTERS(v1_ad_group_filters), COLUMNS(v1_ad_group_columns)},
+	{V1_ENTITY("sb_ads", "ads", "ad", "adId", RAS_SCOPE_PROFILE, true, 100, 10), V1_PRODUCT(SB),
+	 FILTERS(v1_ad_filters), COLUMNS(v1_ad_columns)},
+	{V1_ENTITY("sb_targets", "targets", "target", "targetId", RAS_SCOPE_PROFILE, true, 5000, 1000), V1_PRODUCT(SB),
+	 FILTERS(v1_target_filters), COLUMNS(v1_target_columns)},
+	{V1_ENTITY("sb_ad_extensions", "adExtensions", "adExtension", "adExtensionId", RAS_SCOPE_PROFILE, false, 1000, 50), V1_PRODUCT(SB),
+	 FILTERS(v1_ad_extension_filters), COLUMNS(v1_ad_extension_columns)},
+	/* Amazon DSP */
+	{V1_ENTITY("dsp_campaigns", "campaigns", "campaign", "campaignId", RAS_SCOPE_ACCOUNT, true, 100, 5), V1_PRODUCT(DSP),
+	 FILTERS(v1_campaign_filters), COLUMNS(v1_campaign_columns)},
+	{V1_ENTITY("dsp_ad_groups", "adGroups", "adGroup", "adGroupId", RAS_SCOPE_ACCOUNT, true, 100, 20), V1_PRODUCT(DSP),
+	 FILTERS(v1_ad_group_filters), COLUMNS(v1_dsp_ad_group_columns)},
+	{V1_ENTITY("dsp_ads", "ads", "ad", "adId", RAS_SCOPE_ACCOUNT, true, 100, 10), V1_PRODUCT(DSP),
+	 FILTERS(v1_ad_filters), COLUMNS(v1_ad_columns)},
+	{V1_ENTITY("dsp_targets", "targets", "target", "targetId", RAS_SCOPE_ACCOUNT, true, 5000, 1000), V1_PRODUCT(DSP),
+	 FILTERS(v1_dsp_target_filters), COLUMNS(v1_target_columns)},
+	{V1_ENTITY("dsp_ad_associations", "adAssociations", "adAssociation", "adAssociationId", RAS_SCOPE_ACCOUNT, true, 100, 20),
+	 FILTERS(v1_ad_association_filters), COLUMNS(v1_ad_association_columns)},
 };
 
 const RasEntity *

@@ -397,7 +397,7 @@ unending_listing(const char *what, const char *why)
 
 /* Fetches every page of one filter combination into the sink. */
 static void
-fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowSink *sink,
+fetch_pages(RasConn *conn, const ListCall *call, const char *scope_id, RasRowSink *sink,
 			MemoryContext page_ctx)
 {
 	const RasEntity *e = call->entity;
@@ -421,7 +421,7 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 		 */
 		if (sink->max_rows > 0 && sink->max_rows - sink->nrows < page_size &&
 			(e->paging != RAS_PAGING_INDEX || page_index == 0))
-			page_size = (int) (sink->max_rows - sink->nrows);
+			page_size = Max((int) (sink->max_rows - sink->nrows), e->page_min);
 		if (e->result_cap > 0 && page_index * page_size >= e->result_cap)
 		{
 			MemoryContextSwitchTo(old);
@@ -433,7 +433,9 @@ fetch_pages(RasConn *conn, const ListCall *call, const char *profile_id, RasRowS
 			list_body(call, page_size, page_index, next_token);
 		rc.content_type = e->content_type;
 		rc.accept = e->accept;
-		rc.profile_id = e->scoped ? profile_id : NULL;
+		rc.family = e->family;
+		rc.profile_id = e->scope == RAS_SCOPE_PROFILE ? scope_id : NULL;
+		rc.account_id = e->scope == RAS_SCOPE_ACCOUNT ? scope_id : NULL;
 		rc.idempotent = true;
 		rc.what = what;
 
@@ -476,17 +478,26 @@ PG_FUNCTION_INFO_V1(ras_list);
 Datum
 ras_list(PG_FUNCTION_ARGS)
 {
-	char	   *fname = get_func_name(fcinfo->flinfo->fn_oid);
-	const RasEntity *e = ras_entity_by_name(fname);
+	const RasEntity **cached = (const RasEntity **) ras_call_cache(fcinfo);
+	const RasEntity *e;
 	RasRowSink	sink = {0};
 	ListCall   *call;
 	RasConn    *conn;
-	const char *profile_id = NULL;
+	const char *scope_id = NULL;
 	int			max_rows_pos;
 	MemoryContext page_ctx;
 
-	if (e == NULL || e->list_path == NULL)
-		elog(ERROR, "ras_list called through unknown function \"%s\"", fname);
+	/* the descriptor is resolved once per call site */
+	if (*cached == NULL)
+	{
+		const char *fname = ras_call_name(fcinfo);
+
+		e = ras_entity_by_name(fname);
+		if (e == NULL || e->list_path == NULL)
+			elog(ERROR, "ras_list called through unknown function \"%s\"", fname);
+		*cached = e;
+	}
+	e = *cached;
 
 	call = read_filters(fcinfo, e);
 	max_rows_pos = ras_call_arg(fcinfo, "max_rows");
@@ -510,8 +521,10 @@ ras_list(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 
 	conn = ras_conn_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "server")));
-	if (e->scoped)
-		profile_id = ras_profile_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "profile_id")));
+	if (e->scope == RAS_SCOPE_PROFILE)
+		scope_id = ras_profile_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "profile_id")));
+	else if (e->scope == RAS_SCOPE_ACCOUNT)
+		scope_id = ras_account_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "account_id")));
 
 	/*
 	 * Each id once: a split filter's calls overlap, and a page may repeat
@@ -528,7 +541,7 @@ ras_list(PG_FUNCTION_ARGS)
 									 ALLOCSET_DEFAULT_SIZES);
 	do
 	{
-		fetch_pages(conn, call, profile_id, &sink, page_ctx);
+		fetch_pages(conn, call, scope_id, &sink, page_ctx);
 	} while ((sink.max_rows == 0 || sink.nrows < sink.max_rows) && next_combination(call));
 	MemoryContextDelete(page_ctx);
 	return (Datum) 0;

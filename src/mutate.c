@@ -63,7 +63,8 @@ parse_name(const char *fname, MutateCall *call)
 		{
 			call->op = (MutateOp) op;
 			call->entity = ras_entity_by_name(fname + plen + 1);
-			if (call->entity && call->entity->create_path)
+			if (call->entity && call->entity->create_path &&
+				(op != OP_DELETE || call->entity->delete_path))
 				return;
 		}
 	}
@@ -83,6 +84,41 @@ item_id(JsonbContainer *item, const char *id_field)
 	if (v.type == jbvNumeric)
 		return OidOutputFunctionCall(F_NUMERIC_OUT, NumericGetDatum(v.val.numeric));
 	return NULL;
+}
+
+/*
+ * An item's JSON text.  For an entity bound to one ad product (v1), an item
+ * naming another product is refused before any request, and a create item
+ * naming none is given the function's.
+ */
+static char *
+item_text(const MutateCall *call, int n, JsonbContainer *item, int len)
+{
+	const RasEntity *e = call->entity;
+	char	   *text = JsonbToCString(NULL, item, len);
+	JsonbValue	v;
+
+	if (!e->item_product)
+		return text;
+	if (getKeyJsonValueFromContainer(item, "adProduct", strlen("adProduct"), &v))
+	{
+		if (v.type != jbvString || strlen(e->ad_product) != v.val.string.len ||
+			strncmp(e->ad_product, v.val.string.val, v.val.string.len) != 0)
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("item %d of items is for another ad product than ras.%s_%s", n,
+							op_names[call->op], e->sql_name),
+					 errdetail("Its adProduct is %s; this function writes %s only.",
+							   ras_jsonb_scalar_text(&v) ? ras_jsonb_scalar_text(&v) : "null",
+							   e->ad_product),
+					 errhint("Leave adProduct out, or call the function of that ad product.")));
+		return text;
+	}
+	if (call->op != OP_CREATE)
+		return text;
+	/* JsonbToCString writes "{" then the members: the product goes first */
+	return psprintf("{\"adProduct\": \"%s\"%s%s", e->ad_product,
+					text[1] == '}' ? "" : ", ", text + 1);
 }
 
 static void
@@ -107,7 +143,7 @@ read_items(Jsonb *items, MutateCall *call)
 		call->nitems = 1;
 		call->items = palloc(sizeof(char *));
 		call->ids = palloc(sizeof(char *));
-		call->items[0] = JsonbToCString(NULL, &items->root, VARSIZE(items));
+		call->items[0] = item_text(call, 0, &items->root, VARSIZE(items));
 		call->ids[0] = item_id(&items->root, call->entity->id_field);
 		return;
 	}
@@ -125,7 +161,7 @@ read_items(Jsonb *items, MutateCall *call)
 					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
 					 errmsg("item %d of items is not a JSON object", n),
 					 errdetail("Every item to %s is an object in the API's shape.", what)));
-		call->items[n] = JsonbToCString(NULL, v.val.binary.data, v.val.binary.len);
+		call->items[n] = item_text(call, n, v.val.binary.data, v.val.binary.len);
 		call->ids[n] = item_id(v.val.binary.data, call->entity->id_field);
 		n++;
 	}
@@ -400,6 +436,7 @@ typedef struct MutateRun
 	MutateCall *call;
 	RasConn    *conn;
 	const char *profile_id;
+	const char *account_id;
 	const char *what;
 	const char *prefer;
 	Tuplestorestate *ts;
@@ -447,7 +484,9 @@ send_batch(MutateRun *run, int first, int count, RasFailure *failure)
 	rc.path = call->op == OP_CREATE ? e->create_path :
 		call->op == OP_UPDATE ? e->update_path : e->delete_path;
 	rc.body = batch_body(call, first, count);
+	rc.family = e->family;
 	rc.profile_id = run->profile_id;
+	rc.account_id = run->account_id;
 	rc.extra_header = run->prefer;
 	/* a repeated create could create twice; updates and deletes cannot */
 	rc.idempotent = call->op != OP_CREATE;
@@ -559,6 +598,19 @@ send_batch_guarded(MutateRun *run, int first, int count, RasFailure *failure)
 	return ok;
 }
 
+/*
+ * Amazon refused the batch as too large (413, or v1's CONTENT_TOO_LARGE):
+ * nothing of it was applied, and smaller batches will go through.
+ */
+static bool
+too_large(const RasFailure *failure)
+{
+	return !failure->maybe_applied &&
+		(failure->status == 413 ||
+		 (failure->status == 400 && failure->code != NULL &&
+		  strcmp(failure->code, "CONTENT_TOO_LARGE") == 0));
+}
+
 /* Rows for the failed batch at first and every item after it, and a WARNING. */
 static void
 report_unapplied(MutateRun *run, int first, int count, const RasFailure *failure)
@@ -592,10 +644,23 @@ ras_mutate(PG_FUNCTION_ARGS)
 	MutateRun	run = {0};
 	const RasEntity *e;
 	MemoryContext batch_ctx;
-	int			server_pos;
-	int			profile_pos;
+	int			limit;
 
-	parse_name(get_func_name(fcinfo->flinfo->fn_oid), &call);
+	{
+		/* resolved once per call site */
+		MutateCall **cached = (MutateCall **) ras_call_cache(fcinfo);
+
+		if (*cached == NULL)
+		{
+			MutateCall *site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+													   sizeof(MutateCall));
+
+			parse_name(ras_call_name(fcinfo), site);
+			*cached = site;
+		}
+		call.entity = (*cached)->entity;
+		call.op = (*cached)->op;
+	}
 	e = call.entity;
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -607,13 +672,12 @@ ras_mutate(PG_FUNCTION_ARGS)
 	else
 		read_items(PG_GETARG_JSONB_P(0), &call);
 
-	server_pos = ras_call_arg(fcinfo, "server");
-	profile_pos = ras_call_arg(fcinfo, "profile_id");
 	run.call = &call;
-	run.conn = ras_conn_resolve(server_pos >= 0 && !PG_ARGISNULL(server_pos) ?
-								ras_text_cstring(PG_GETARG_DATUM(server_pos)) : NULL);
-	run.profile_id = ras_profile_resolve(profile_pos >= 0 && !PG_ARGISNULL(profile_pos) ?
-										 ras_text_cstring(PG_GETARG_DATUM(profile_pos)) : NULL);
+	run.conn = ras_conn_resolve(ras_arg_text(fcinfo, "server"));
+	if (e->scope == RAS_SCOPE_PROFILE)
+		run.profile_id = ras_profile_resolve(ras_arg_text(fcinfo, "profile_id"));
+	else if (e->scope == RAS_SCOPE_ACCOUNT)
+		run.account_id = ras_account_resolve(ras_arg_text(fcinfo, "account_id"));
 	run.ts = ras_srf_begin(fcinfo, &run.tupdesc);
 	run.ts_owner = CurrentResourceOwner;
 	run.what = psprintf("%s %s", op_names[call.op], e->sql_name);
@@ -623,17 +687,31 @@ ras_mutate(PG_FUNCTION_ARGS)
 	/* everything a batch allocates goes when its rows are in the tuplestore */
 	batch_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras batch",
 									  ALLOCSET_DEFAULT_SIZES);
-	for (int first = 0; first < call.nitems; first += e->batch_limit)
+	limit = e->batch_limit;
+	for (int first = 0; first < call.nitems;)
 	{
-		int			count = Min(e->batch_limit, call.nitems - first);
+		int			count = Min(limit, call.nitems - first);
 		RasFailure	failure;
 		MemoryContext old = MemoryContextSwitchTo(batch_ctx);
 
+		bool		sent = send_batch_guarded(&run, first, count, &failure);
+
+		if (!sent && too_large(&failure) && count > 1)
+		{
+			/* refused whole, nothing applied: smaller batches from here on */
+			limit = count / 2;
+			ereport(DEBUG1,
+					(errmsg_internal("ras: %s: a batch of %d was too large, sending %d at a time",
+									 run.what, count, limit)));
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(batch_ctx);
+			continue;
+		}
 		/*
 		 * One rule for every batch: a failure is a plain ERROR only while
 		 * nothing can exist at Amazon; once something may, it is rows.
 		 */
-		if (!send_batch_guarded(&run, first, count, &failure))
+		if (!sent)
 		{
 			if (run.applied == 0 && !failure.maybe_applied)
 				ras_raise_failure(&failure);
@@ -641,6 +719,7 @@ ras_mutate(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(old);
 			return (Datum) 0;
 		}
+		first += count;
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(batch_ctx);
 	}

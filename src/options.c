@@ -476,6 +476,32 @@ ras_profile_resolve(const char *profile_id)
 	return profile_id;
 }
 
+/*
+ * The advertiser account a DSP (or global) call is scoped by: the argument,
+ * else ras.account_id.  An account id goes into a header: letters, digits,
+ * '.', '_' and '-' only (DSP advertiser ids, ENTITY ids, amzn1.ads-account ids).
+ */
+const char *
+ras_account_resolve(const char *account_id)
+{
+	if (account_id == NULL || account_id[0] == '\0')
+		account_id = ras_account_id_guc;
+	if (account_id == NULL || account_id[0] == '\0')
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("no Amazon Ads advertiser account selected"),
+				 errdetail("Amazon DSP calls are scoped by an advertiser account, not a profile."),
+				 errhint("SET ras.account_id = '...' or pass account_id.")));
+	if (strlen(account_id) > 128 ||
+		strspn(account_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		strlen(account_id))
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("invalid advertiser account id \"%s\"", account_id),
+				 errhint("An account id holds letters, digits, '.', '_' and '-'.")));
+	return account_id;
+}
+
 PG_FUNCTION_INFO_V1(ras_scope);
 
 /* ras.scope(server, profile_id) -> (server_name, scope_profile_id) */

@@ -16,6 +16,7 @@ PG_MODULE_MAGIC;
 
 char	   *ras_server_guc = NULL;
 char	   *ras_profile_id_guc = NULL;
+char	   *ras_account_id_guc = NULL;
 int			ras_max_retries = 5;
 int			ras_retry_max_wait_ms = 60000;
 int			ras_request_timeout_ms = 60000;
@@ -30,6 +31,21 @@ static const struct config_enum_entry bad_value_options[] = {
 	{"null", RAS_BAD_VALUE_NULL, false},
 	{NULL, 0, false}
 };
+
+/* A default account id goes into a header: letters, digits, '.', '_', '-'. */
+static bool
+check_account_id(char **newval, void **extra, GucSource source)
+{
+	const char *v = *newval ? *newval : "";
+
+	if (strlen(v) > 128 ||
+		strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(v))
+	{
+		GUC_check_errdetail("An advertiser account id holds letters, digits, '.', '_' and '-'.");
+		return false;
+	}
+	return true;
+}
 
 /* A default profile is a number, as every profile id is. */
 static bool
@@ -132,6 +148,11 @@ _PG_init(void)
 							   NULL,
 							   &ras_profile_id_guc, "",
 							   PGC_USERSET, 0, check_profile_id, NULL, NULL);
+	DefineCustomStringVariable("ras.account_id",
+							   "Amazon Ads advertiser account (DSP) used when a call names none.",
+							   NULL,
+							   &ras_account_id_guc, "",
+							   PGC_USERSET, 0, check_account_id, NULL, NULL);
 	DefineCustomIntVariable("ras.max_retries",
 							"Retries of a throttled or failed API request.",
 							NULL,

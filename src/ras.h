@@ -21,6 +21,7 @@
 /* ---------- GUCs (ras.c) ---------- */
 extern char *ras_server_guc;
 extern char *ras_profile_id_guc;
+extern char *ras_account_id_guc;
 extern int	ras_max_retries;
 extern int	ras_retry_max_wait_ms;
 extern int	ras_request_timeout_ms;
@@ -56,8 +57,17 @@ typedef struct RasConn
 	char	   *refresh_token;
 } RasConn;
 
+/* What scopes a call: nothing, an advertising profile, or an advertiser account. */
+typedef enum RasScopeKind
+{
+	RAS_SCOPE_NONE,
+	RAS_SCOPE_PROFILE,			/* Amazon-Advertising-API-Scope: profile id */
+	RAS_SCOPE_ACCOUNT			/* Amazon-Ads-AccountId: DSP or global account id */
+} RasScopeKind;
+
 extern RasConn *ras_conn_resolve(const char *server_name);
 extern const char *ras_profile_resolve(const char *profile_id);
+extern const char *ras_account_resolve(const char *account_id);
 extern void ras_check_download_url(const RasConn *conn, const char *url);
 
 /* ---------- transport (http.c) ---------- */
@@ -107,14 +117,27 @@ extern void ras_sleep_ms(long ms);
 extern const char *ras_access_token(RasConn *conn, bool force_refresh);
 
 /* ---------- API calls and error mapping (api.c) ---------- */
+
+/* An API family: what its calls share, as data. */
+typedef struct RasFamily
+{
+	const char *name;			/* for messages: "Retail Ad Service" */
+	const char *client_header;	/* the header that carries the LWA client id */
+} RasFamily;
+
+extern const RasFamily ras_family_advertising;	/* RAS, profiles, products, reporting v3 */
+extern const RasFamily ras_family_v1;	/* Amazon Ads API v1 (/adsApi/v1) */
+
 typedef struct RasCall
 {
+	const RasFamily *family;	/* NULL: ras_family_advertising */
 	const char *method;
 	const char *path;			/* appended to the API base URL */
 	const char *body;
 	const char *content_type;	/* NULL: application/json */
 	const char *accept;			/* NULL: application/json */
-	const char *profile_id;		/* NULL: no scope header */
+	const char *profile_id;		/* NULL: no Amazon-Advertising-API-Scope */
+	const char *account_id;		/* NULL: no Amazon-Ads-AccountId */
 	const char *extra_header;	/* e.g. "Prefer: return=representation" */
 	bool		idempotent;
 	bool		changes;		/* creates, updates or deletes something */
@@ -126,6 +149,7 @@ typedef struct RasFailure
 	int			sqlstate;
 	long		status;
 	bool		maybe_applied;	/* the request may have been processed */
+	char	   *code;			/* the API's error code, NULL: none */
 	char	   *message;
 	char	   *detail;
 	char	   *hint;
@@ -204,6 +228,9 @@ typedef enum RasDeleteStyle
 typedef struct RasEntity
 {
 	const char *sql_name;		/* ras.<sql_name>(), ras.create_<sql_name>() */
+	const RasFamily *family;	/* NULL: ras_family_advertising */
+	RasScopeKind scope;
+	const char *ad_product;		/* v1: the one ad product of every call and item */
 	const char *body_key;		/* array key in bodies and answers */
 	const char *singular;		/* key of the entity in a success item */
 	const char *id_field;		/* e.g. campaignId */
@@ -213,9 +240,9 @@ typedef struct RasEntity
 	const char *list_path;
 	const char *content_type;	/* NULL: application/json */
 	const char *accept;
-	bool		scoped;			/* needs Amazon-Advertising-API-Scope */
 	RasPaging	paging;
 	int			page_size;
+	int			page_min;		/* smallest page the API accepts; 0: 1 */
 	int			result_cap;		/* the API returns no more than this; 0: none */
 	const char *fixed_body;		/* JSON members always sent, without braces */
 	const RasFilter *filters;
@@ -233,6 +260,7 @@ typedef struct RasEntity
 	bool		wrapped_outcomes;	/* 207 answer nested under body_key */
 	bool		prefer_representation;
 	int			batch_limit;
+	bool		item_product;	/* items carry adProduct: filled in, or checked */
 } RasEntity;
 
 extern const RasEntity *ras_entity_by_name(const char *sql_name);
@@ -300,6 +328,8 @@ extern char *ras_text_cstring(Datum d);
 extern void ras_text_array(Datum array, Datum **values, int *n);
 extern Datum ras_text_list_array(List *strings);
 extern int	ras_call_arg(FunctionCallInfo fcinfo, const char *name);
+extern const char *ras_call_name(FunctionCallInfo fcinfo);
+extern void **ras_call_cache(FunctionCallInfo fcinfo);
 extern char *ras_arg_text(FunctionCallInfo fcinfo, const char *name);
 extern Tuplestorestate *ras_srf_begin(FunctionCallInfo fcinfo, TupleDesc *tupdesc);
 

@@ -22,13 +22,27 @@
 
 #include "ras.h"
 
-#define RAS_MAX_PATH_DEPTH 6
+#define RAS_MAX_PATH_DEPTH 10
+
+/*
+ * A column's path: dotted member names; "*" is the only member of a one-of
+ * object; "name[key=value]" is the first element of array name whose member
+ * key is the string value (e.g. budgets[budgetType=MONETARY]).
+ */
+typedef struct PathSegment
+{
+	const char *name;
+	int			len;
+	const char *key;			/* array element selector; NULL: none */
+	int			keylen;
+	const char *value;
+	int			valuelen;
+} PathSegment;
 
 typedef struct ColumnPath
 {
 	int			nseg;
-	const char *seg[RAS_MAX_PATH_DEPTH];
-	int			seglen[RAS_MAX_PATH_DEPTH];
+	PathSegment seg[RAS_MAX_PATH_DEPTH];
 } ColumnPath;
 
 typedef struct RasRowPlan RasRowPlan;
@@ -50,11 +64,26 @@ compile_path(const char *path, ColumnPath *cp)
 	{
 		const char *dot = strchr(p, '.');
 		int			len = dot ? (int) (dot - p) : (int) strlen(p);
+		PathSegment *seg = &cp->seg[cp->nseg];
+		const char *bracket = memchr(p, '[', len);
 
 		if (cp->nseg >= RAS_MAX_PATH_DEPTH)
 			elog(ERROR, "column path \"%s\" is too deep", path);
-		cp->seg[cp->nseg] = p;
-		cp->seglen[cp->nseg] = len;
+		memset(seg, 0, sizeof(*seg));
+		seg->name = p;
+		seg->len = len;
+		if (bracket)
+		{
+			const char *eq = memchr(bracket, '=', len - (bracket - p));
+
+			if (eq == NULL || p[len - 1] != ']')
+				elog(ERROR, "column path \"%s\" has a malformed selector", path);
+			seg->len = (int) (bracket - p);
+			seg->key = bracket + 1;
+			seg->keylen = (int) (eq - bracket - 1);
+			seg->value = eq + 1;
+			seg->valuelen = (int) (p + len - 1 - eq - 1);
+		}
 		cp->nseg++;
 		p = dot ? dot + 1 : NULL;
 	}
@@ -80,6 +109,35 @@ ras_rows_full(const RasRowSink *sink)
 	return sink->max_rows > 0 && sink->nrows >= sink->max_rows;
 }
 
+/* Replaces *array by its first object element whose member key is value. */
+static bool
+select_element(JsonbValue *array, const PathSegment *seg)
+{
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+
+	if (array->type != jbvBinary || !JsonContainerIsArray(array->val.binary.data))
+		return false;
+	it = JsonbIteratorInit(array->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		JsonbValue	v;
+
+		if (tok != WJB_ELEM || elem.type != jbvBinary ||
+			!JsonContainerIsObject(elem.val.binary.data))
+			continue;
+		if (getKeyJsonValueFromContainer(elem.val.binary.data, seg->key, seg->keylen, &v) &&
+			v.type == jbvString && v.val.string.len == seg->valuelen &&
+			memcmp(v.val.string.val, seg->value, seg->valuelen) == 0)
+		{
+			*array = elem;
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * Follows a column's path from an object container.  Returns false when a
  * member is missing; *out is then undefined.
@@ -91,9 +149,11 @@ follow(JsonbContainer *obj, const ColumnPath *cp, JsonbValue *out)
 
 	for (int i = 0; i < cp->nseg; i++)
 	{
+		const PathSegment *seg = &cp->seg[i];
+
 		if (cur == NULL || !JsonContainerIsObject(cur))
 			return false;
-		if (cp->seglen[i] == 1 && cp->seg[i][0] == '*')
+		if (seg->len == 1 && seg->name[0] == '*')
 		{
 			/* the only member of a one-of object, e.g. targetDetails.* */
 			JsonbIterator *it = JsonbIteratorInit(cur);
@@ -104,7 +164,9 @@ follow(JsonbContainer *obj, const ColumnPath *cp, JsonbValue *out)
 				JsonbIteratorNext(&it, out, true) != WJB_VALUE)
 				return false;
 		}
-		else if (getKeyJsonValueFromContainer(cur, cp->seg[i], cp->seglen[i], out) == NULL)
+		else if (getKeyJsonValueFromContainer(cur, seg->name, seg->len, out) == NULL)
+			return false;
+		if (seg->key && !select_element(out, seg))
 			return false;
 		cur = out->type == jbvBinary ? out->val.binary.data : NULL;
 	}

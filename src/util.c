@@ -5,12 +5,19 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_proc.h"
+#include "catalog/dependency.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -93,29 +100,114 @@ ras_text_array(Datum array, Datum **values, int *n)
 					 errmsg("array arguments must not contain NULL")));
 }
 
+/*
+ * What a call site of an extension function knows once resolved: its own
+ * name and argument names, read from the catalog once and kept in fn_extra
+ * (per call site, in the function's memory context), so that no argument
+ * access looks anything up again.  Only functions of the ras extension, in
+ * its schema, resolve: a function of another schema that points at the same
+ * C symbol, or a renamed one, can never pass for one of ras's own.
+ */
+typedef struct RasCallSite
+{
+	Oid			fn_oid;
+	char	   *name;
+	int			nargs;
+	char	  **argnames;
+	void	   *cache;			/* the caller's own per-site data (descriptor, ...) */
+} RasCallSite;
+
+/* The schema of extension extoid (get_extension_schema is static before 16). */
+static Oid
+extension_schema(Oid extoid)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return nsp;
+}
+
+static RasCallSite *
+call_site(FunctionCallInfo fcinfo)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	RasCallSite *site = (RasCallSite *) flinfo->fn_extra;
+	MemoryContext old;
+	HeapTuple	tp;
+	Form_pg_proc proc;
+	Oid			extoid;
+	Oid		   *types;
+	char	  **names;
+	char	   *modes;
+
+	if (site != NULL && site->fn_oid == flinfo->fn_oid)
+		return site;
+
+	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(flinfo->fn_oid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for function %u", flinfo->fn_oid);
+	proc = (Form_pg_proc) GETSTRUCT(tp);
+	extoid = get_extension_oid("ras", true);
+	if (!OidIsValid(extoid) || proc->pronamespace != extension_schema(extoid) ||
+		getExtensionOfObject(ProcedureRelationId, flinfo->fn_oid) != extoid)
+	{
+		char	   *name = pstrdup(NameStr(proc->proname));
+
+		ReleaseSysCache(tp);
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("function %s is not one of the ras extension's own", name),
+				 errhint("Call the functions of schema ras as CREATE EXTENSION made them.")));
+	}
+
+	old = MemoryContextSwitchTo(flinfo->fn_mcxt);
+	site = palloc0(sizeof(RasCallSite));
+	site->fn_oid = flinfo->fn_oid;
+	site->name = pstrdup(NameStr(proc->proname));
+	site->nargs = get_func_arg_info(tp, &types, &names, &modes);
+	site->argnames = palloc0(sizeof(char *) * Max(site->nargs, 1));
+	for (int i = 0; names && i < site->nargs; i++)
+		site->argnames[i] = names[i] ? pstrdup(names[i]) : NULL;
+	MemoryContextSwitchTo(old);
+	ReleaseSysCache(tp);
+	flinfo->fn_extra = site;
+	return site;
+}
+
 /* Position of the called function's argument named name, or -1. */
 int
 ras_call_arg(FunctionCallInfo fcinfo, const char *name)
 {
-	HeapTuple	tp;
-	Oid		   *types;
-	char	  **names;
-	char	   *modes;
-	int			nargs;
-	int			found = -1;
+	RasCallSite *site = call_site(fcinfo);
 
-	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
-	nargs = get_func_arg_info(tp, &types, &names, &modes);
-	ReleaseSysCache(tp);
-	for (int i = 0; names && i < nargs; i++)
-		if (names[i] && strcmp(names[i], name) == 0)
-		{
-			found = i;
-			break;
-		}
-	return found;
+	for (int i = 0; i < site->nargs; i++)
+		if (site->argnames[i] && strcmp(site->argnames[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* The called function's name (it is one of the extension's own). */
+const char *
+ras_call_name(FunctionCallInfo fcinfo)
+{
+	return call_site(fcinfo)->name;
+}
+
+/* A slot for what the caller resolves once per call site, in fn_mcxt. */
+void	  **
+ras_call_cache(FunctionCallInfo fcinfo)
+{
+	return &call_site(fcinfo)->cache;
 }
 
 /* The text argument called name as a C string; NULL when it is NULL or absent. */
