@@ -203,3 +203,46 @@ ras_raise_failure(const RasFailure *f)
 			 f->detail ? errdetail_internal("%s", f->detail) : 0,
 			 f->hint ? errhint("%s", f->hint) : 0));
 }
+
+/* An answer that is not what the API promises: the remote side's fault. */
+void
+ras_unexpected_answer(const char *what)
+{
+	ereport(ERROR,
+			(errcode(RAS_SQLSTATE_REMOTE),
+			 errmsg("unexpected answer from the Amazon Ads API: %s", what)));
+	pg_unreachable();
+}
+
+/* The SQL type name of a column type. */
+const char *
+ras_col_type_name(RasColType type)
+{
+	switch (type)
+	{
+		case RAS_COL_NUMERIC:
+			return "numeric";
+		case RAS_COL_INT8:
+			return "bigint";
+		case RAS_COL_BOOL:
+			return "boolean";
+		case RAS_COL_DATE:
+			return "date";
+		case RAS_COL_TIMESTAMPTZ:
+			return "timestamptz";
+		case RAS_COL_JSONB:
+		case RAS_COL_RAW:
+			return "jsonb";
+		case RAS_COL_TEXT:
+			break;
+	}
+	return "text";
+}
+
+/* Whether an error is a cancel or a shutdown, which nothing may swallow. */
+bool
+ras_is_interrupt(const ErrorData *edata)
+{
+	return edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN;
+}

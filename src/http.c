@@ -339,6 +339,7 @@ finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
 		connections_opened += nconnects;
 	memcpy(resp->request_id, header_state.request_id, sizeof(resp->request_id));
 	memcpy(resp->content_type, header_state.content_type, sizeof(resp->content_type));
+	resp->retry_after_ms = header_state.retry_after_ms;
 	resp->body = rbuf.data ? rbuf.data : "";
 	resp->body_len = rbuf.len;
 	resp->error_text[0] = '\0';
@@ -546,7 +547,7 @@ wait_to_retry(const RasHttpRequest *req, const RasHttpResponse *resp, int attemp
 
 	if (req->no_retry || !should_retry(req, resp) || attempt > ras_max_retries)
 		return false;
-	delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? header_state.retry_after_ms : -1);
+	delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? resp->retry_after_ms : -1);
 	if (*waited_ms + delay > ras_retry_max_wait_ms)
 		return false;
 	ras_sleep_ms(delay);

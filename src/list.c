@@ -385,7 +385,7 @@ token_seen(HTAB *tokens, const char *token)
 }
 
 /* A listing would never end: the API is not moving forward. */
-static pg_attribute_noreturn() void
+RAS_NORETURN static void
 unending_listing(const char *what, const char *why)
 {
 	ereport(ERROR,

@@ -568,8 +568,7 @@ send_batch_guarded(MutateRun *run, int first, int count, RasFailure *failure)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(ctx);
 		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		if (ras_is_interrupt(edata))
 		{
 			if (run->sent)
 				ereport(WARNING,

@@ -18,6 +18,13 @@
 #include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
+/* PostgreSQL 18 replaced pg_attribute_noreturn() by pg_noreturn. */
+#ifdef pg_noreturn
+#define RAS_NORETURN pg_noreturn
+#else
+#define RAS_NORETURN pg_attribute_noreturn()
+#endif
+
 /* ---------- GUCs (ras.c) ---------- */
 extern char *ras_server_guc;
 extern char *ras_profile_id_guc;
@@ -98,6 +105,7 @@ typedef struct RasHttpResponse
 	size_t		body_len;
 	char		request_id[128];
 	char		content_type[128];
+	long		retry_after_ms; /* Retry-After of the answer; -1: none */
 	char		error_text[256];	/* transport failure description */
 	int			attempts;
 	bool		maybe_processed;	/* some attempt may have been carried out */
@@ -159,7 +167,9 @@ extern bool ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *res
 						RasFailure *failure);
 extern void ras_api_call(RasConn *conn, const RasCall *call, RasHttpResponse *resp);
 extern bool ras_header_value_ok(const char *value);
-pg_attribute_noreturn() extern void ras_raise_failure(const RasFailure *failure);
+RAS_NORETURN extern void ras_raise_failure(const RasFailure *failure);
+RAS_NORETURN extern void ras_unexpected_answer(const char *what);
+extern bool ras_is_interrupt(const ErrorData *edata);
 
 /* ---------- remote strings (secrets.c) ---------- */
 #define RAS_QUOTE_MAX	200		/* bytes of a remote message quoted */
@@ -264,6 +274,7 @@ typedef struct RasEntity
 } RasEntity;
 
 extern const RasEntity *ras_entity_by_name(const char *sql_name);
+extern const char *ras_col_type_name(RasColType type);
 
 /* ---------- listings (json.c, rows.c) ---------- */
 typedef struct RasRowSink

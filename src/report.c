@@ -47,11 +47,9 @@ answer_string(Jsonb *answer, const char *key)
 	if (!JB_ROOT_IS_OBJECT(answer) ||
 		!getKeyJsonValueFromContainer(&answer->root, key, strlen(key), &v))
 		return NULL;
-	if (v.type == jbvString)
-		return pnstrdup(v.val.string.val, v.val.string.len);
-	if (v.type == jbvNumeric)
-		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
-	return NULL;
+	if (v.type != jbvString && v.type != jbvNumeric)
+		return NULL;
+	return ras_jsonb_scalar_text(&v);
 }
 
 static Jsonb *
@@ -64,15 +62,6 @@ answer_object(Jsonb *answer, const char *key)
 		v.type != jbvBinary)
 		return NULL;
 	return JsonbValueToJsonb(&v);
-}
-
-pg_attribute_noreturn()
-static void
-unexpected_answer(const char *what)
-{
-	ereport(ERROR,
-			(errcode(RAS_SQLSTATE_REMOTE),
-			 errmsg("unexpected answer from the Amazon Ads API: %s", what)));
 }
 
 /*
@@ -150,7 +139,7 @@ poll_report(ReportRef *r)
 	answer = ras_json_to_jsonb(resp.body, resp.body_len);
 	r->status = answer_string(answer, "status");
 	if (r->status == NULL)
-		unexpected_answer("a report status without \"status\"");
+		ras_unexpected_answer("a report status without \"status\"");
 	r->failure_reason = answer_string(answer, "failureReason");
 	r->url = answer_string(answer, "url");
 	if (r->url)
@@ -160,16 +149,16 @@ poll_report(ReportRef *r)
 										RAS_QUOTE_MAX);
 	r->file_size = answer_string(answer, "fileSize");
 	if (r->file_size && strspn(r->file_size, "0123456789") != strlen(r->file_size))
-		unexpected_answer(psprintf("a report status whose fileSize is not a byte count: %s",
+		ras_unexpected_answer(psprintf("a report status whose fileSize is not a byte count: %s",
 								   ras_remote_text(r->file_size, strlen(r->file_size), 40)));
 	if (r->file_size && strlen(r->file_size) > 18)
-		unexpected_answer("a report status whose fileSize is out of range");
+		ras_unexpected_answer("a report status whose fileSize is out of range");
 	r->start_date = answer_string(answer, "startDate");
 	r->end_date = answer_string(answer, "endDate");
 	r->configuration = answer_object(answer, "configuration");
 	r->report_type = r->configuration ? answer_string(r->configuration, "reportTypeId") : NULL;
 	if (r->report_type == NULL || r->start_date == NULL || r->end_date == NULL)
-		unexpected_answer("a report status without its configuration and dates");
+		ras_unexpected_answer("a report status without its configuration and dates");
 	if (r->url)
 		ras_job_url_remember(r->conn->umid, r->report_id, r->url);
 	ras_job_save_status(r);
@@ -230,7 +219,7 @@ post_piece(RasConn *conn, const char *profile_id, ReportPiece *p)
 	p->report_id = answer_string(answer, "reportId");
 	p->status = answer_string(answer, "status");
 	if (p->report_id == NULL || !valid_report_id(p->report_id))
-		unexpected_answer("no valid reportId for a new report");
+		ras_unexpected_answer("no valid reportId for a new report");
 	if (p->status == NULL)
 		p->status = "PENDING";
 }
@@ -419,7 +408,8 @@ PG_FUNCTION_INFO_V1(ras_report_request);
 Datum
 ras_report_request(PG_FUNCTION_ARGS)
 {
-	List	   *pieces = ras_report_pieces(fcinfo);
+	ReportArgs	args;
+	List	   *pieces;
 	long		max_age_ms = interval_arg_ms(fcinfo, "max_age", USECS_PER_DAY / 1000);
 	bool		blocking = ras_call_arg(fcinfo, "timeout") >= 0;
 	long		timeout_ms = interval_arg_ms(fcinfo, "timeout", 3600 * 1000L);
@@ -427,6 +417,9 @@ ras_report_request(PG_FUNCTION_ARGS)
 	const char *profile_id;
 	List	   *refs;
 
+	/* every argument read once, then the whole request validated */
+	ras_report_read_args(fcinfo, &args);
+	pieces = ras_report_pieces(&args);
 	conn = ras_conn_resolve(ras_arg_text(fcinfo, "server"));
 	profile_id = ras_profile_resolve(ras_arg_text(fcinfo, "profile_id"));
 	refs = request_pieces(pieces, max_age_ms, conn, profile_id);
@@ -597,7 +590,7 @@ fetch_rows(ReportRef *r, Tuplestorestate *ts, TupleDesc tupdesc)
 			require_completed(r, "");
 			url = r->url;
 			if (url == NULL)
-				unexpected_answer("a COMPLETED report without a url");
+				ras_unexpected_answer("a COMPLETED report without a url");
 		}
 		if (ras_report_fetch(url, ts, tupdesc, &nrows, &resp))
 			return;

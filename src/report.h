@@ -2,13 +2,13 @@
  * report.h
  *     Declarations shared between the reporting files: the catalogue
  *     (report_catalog.c), the ras.report_jobs table (report_jobs.c) and the
- *     API calls and SQL functions (report.c).  Like ras.h, it stays free of
- *     json-c.
+ *     API calls and SQL functions (report.c).
  */
 #ifndef RAS_REPORT_H
 #define RAS_REPORT_H
 
 #include "ras.h"
+#include "utils/date.h"
 
 /*
  * The longest report id ras accepts.  Amazon's are UUIDs (36 characters);
@@ -51,8 +51,26 @@ typedef struct ReportRef
 	Jsonb	   *configuration;
 } ReportRef;
 
+/* The arguments of a report request, read once at the entry point. */
+typedef struct ReportArgs
+{
+	const char *report_type;	/* NULL: argument NULL */
+	const char *time_unit;
+	Datum	   *group_by;
+	int			ngroup_by;
+	Datum	   *columns;
+	int			ncolumns;
+	Jsonb	   *filters;
+	bool		has_start;
+	DateADT		start_date;
+	bool		has_end;
+	DateADT		end_date;
+	bool		with_key;
+} ReportArgs;
+
 /* ---------- the catalogue (report_catalog.c) ---------- */
-extern List *ras_report_pieces(FunctionCallInfo fcinfo);
+extern void ras_report_read_args(FunctionCallInfo fcinfo, ReportArgs *a);
+extern List *ras_report_pieces(const ReportArgs *a);
 
 /* ---------- ras.report_jobs and the session's URLs (report_jobs.c) ---------- */
 extern char *ras_job_config_hash(const char *server, const char *profile_id, const char *body);

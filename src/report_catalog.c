@@ -18,22 +18,19 @@
 
 #include "report.h"
 
-/* ---------- the catalogue (reports.md) ---------- */
+/* ---------- the catalogue (reports.md) ----------
+ *
+ * The simulator holds a twin of this catalogue (test/sim/reports.py).  The
+ * two stay independent on purpose: each is written from Amazon's
+ * documentation on its own, so a mistake in one shows up as a disagreement
+ * in the tests instead of being copied into both.
+ */
 
-typedef enum ColumnType
-{
-	COL_TEXT,
-	COL_INT8,
-	COL_NUMERIC,
-	COL_DATE
-} ColumnType;
-
-static const char *const column_type_names[] = {"text", "bigint", "numeric", "date"};
-
+/* A report column's type: one of the listings' column types (ras.h). */
 typedef struct ColumnTyping
 {
 	const char *name;
-	ColumnType	type;
+	RasColType	type;
 } ColumnTyping;
 
 #define WINDOWS(f) f "1d", f "7d", f "14d", f "30d"
@@ -44,24 +41,24 @@ typedef struct ColumnTyping
 
 /* Every column that is not text; ids, names and statuses are text. */
 static const ColumnTyping column_types[] = {
-	{"date", COL_DATE}, {"startDate", COL_DATE}, {"endDate", COL_DATE},
-	{"impressions", COL_INT8}, {"clicks", COL_INT8}, {"addToList", COL_INT8},
-	{"qualifiedBorrows", COL_INT8}, {"royaltyQualifiedBorrows", COL_INT8},
-	TYPED_WINDOWS("purchases", COL_INT8), TYPED_WINDOWS("purchasesSameSku", COL_INT8),
-	TYPED_WINDOWS("unitsSoldClicks", COL_INT8), TYPED_WINDOWS("unitsSoldSameSku", COL_INT8),
-	TYPED_WINDOWS("sales", COL_NUMERIC), TYPED_WINDOWS("attributedSalesSameSku", COL_NUMERIC),
-	{"kindleEditionNormalizedPagesRead14d", COL_INT8},
-	{"kindleEditionNormalizedPagesRoyalties14d", COL_NUMERIC},
-	{"unitsSoldOtherSku7d", COL_INT8}, {"salesOtherSku7d", COL_NUMERIC},
-	{"grossImpressions", COL_INT8}, {"grossClickThroughs", COL_INT8},
-	{"invalidImpressions", COL_INT8}, {"invalidClickThroughs", COL_INT8},
-	{"invalidImpressionRate", COL_NUMERIC}, {"invalidClickThroughRate", COL_NUMERIC},
-	{"cost", COL_NUMERIC}, {"spend", COL_NUMERIC}, {"costPerClick", COL_NUMERIC},
-	{"clickThroughRate", COL_NUMERIC}, {"topOfSearchImpressionShare", COL_NUMERIC},
-	{"acosClicks7d", COL_NUMERIC}, {"acosClicks14d", COL_NUMERIC},
-	{"roasClicks7d", COL_NUMERIC}, {"roasClicks14d", COL_NUMERIC},
-	{"campaignBudgetAmount", COL_NUMERIC}, {"campaignRuleBasedBudgetAmount", COL_NUMERIC},
-	{"keywordBid", COL_NUMERIC},
+	{"date", RAS_COL_DATE}, {"startDate", RAS_COL_DATE}, {"endDate", RAS_COL_DATE},
+	{"impressions", RAS_COL_INT8}, {"clicks", RAS_COL_INT8}, {"addToList", RAS_COL_INT8},
+	{"qualifiedBorrows", RAS_COL_INT8}, {"royaltyQualifiedBorrows", RAS_COL_INT8},
+	TYPED_WINDOWS("purchases", RAS_COL_INT8), TYPED_WINDOWS("purchasesSameSku", RAS_COL_INT8),
+	TYPED_WINDOWS("unitsSoldClicks", RAS_COL_INT8), TYPED_WINDOWS("unitsSoldSameSku", RAS_COL_INT8),
+	TYPED_WINDOWS("sales", RAS_COL_NUMERIC), TYPED_WINDOWS("attributedSalesSameSku", RAS_COL_NUMERIC),
+	{"kindleEditionNormalizedPagesRead14d", RAS_COL_INT8},
+	{"kindleEditionNormalizedPagesRoyalties14d", RAS_COL_NUMERIC},
+	{"unitsSoldOtherSku7d", RAS_COL_INT8}, {"salesOtherSku7d", RAS_COL_NUMERIC},
+	{"grossImpressions", RAS_COL_INT8}, {"grossClickThroughs", RAS_COL_INT8},
+	{"invalidImpressions", RAS_COL_INT8}, {"invalidClickThroughs", RAS_COL_INT8},
+	{"invalidImpressionRate", RAS_COL_NUMERIC}, {"invalidClickThroughRate", RAS_COL_NUMERIC},
+	{"cost", RAS_COL_NUMERIC}, {"spend", RAS_COL_NUMERIC}, {"costPerClick", RAS_COL_NUMERIC},
+	{"clickThroughRate", RAS_COL_NUMERIC}, {"topOfSearchImpressionShare", RAS_COL_NUMERIC},
+	{"acosClicks7d", RAS_COL_NUMERIC}, {"acosClicks14d", RAS_COL_NUMERIC},
+	{"roasClicks7d", RAS_COL_NUMERIC}, {"roasClicks14d", RAS_COL_NUMERIC},
+	{"campaignBudgetAmount", RAS_COL_NUMERIC}, {"campaignRuleBasedBudgetAmount", RAS_COL_NUMERIC},
+	{"keywordBid", RAS_COL_NUMERIC},
 };
 
 typedef struct ReportGroup
@@ -235,13 +232,13 @@ join_list(const char *const *list)
 	return buf.data;
 }
 
-static ColumnType
+static RasColType
 column_type(const char *name)
 {
 	for (int i = 0; i < lengthof(column_types); i++)
 		if (strcmp(column_types[i].name, name) == 0)
 			return column_types[i].type;
-	return COL_TEXT;
+	return RAS_COL_TEXT;
 }
 
 /* keywordId -> keyword_id, purchasesSameSku14d -> purchases_same_sku14d */
@@ -601,7 +598,7 @@ read_filters(ReportSpec *s, Jsonb *filters)
 /* ---------- SQL arguments ---------- */
 
 static void
-arg_text_array(FunctionCallInfo fcinfo, const char *name, Datum **values, int *n)
+read_text_array(FunctionCallInfo fcinfo, const char *name, Datum **values, int *n)
 {
 	int			pos = ras_call_arg(fcinfo, name);
 
@@ -611,65 +608,84 @@ arg_text_array(FunctionCallInfo fcinfo, const char *name, Datum **values, int *n
 		ras_text_array(PG_GETARG_DATUM(pos), values, n);
 }
 
-static const char *
-require_text(FunctionCallInfo fcinfo, const char *name)
-{
-	char	   *v = ras_arg_text(fcinfo, name);
-
-	if (v == NULL)
-		ereport(ERROR,
-				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
-				 errmsg("%s must not be NULL", name)));
-	return v;
-}
-
-static DateADT
-date_arg(FunctionCallInfo fcinfo, const char *name)
+static bool
+read_date(FunctionCallInfo fcinfo, const char *name, DateADT *out)
 {
 	int			pos = ras_call_arg(fcinfo, name);
 
 	if (pos < 0 || PG_ARGISNULL(pos))
+		return false;
+	*out = PG_GETARG_DATEADT(pos);
+	return true;
+}
+
+/*
+ * Every argument of a call to ras.report(), ras.report_request() or
+ * ras.report_columns(), read once, at the entry point; validation works on
+ * the struct.
+ */
+void
+ras_report_read_args(FunctionCallInfo fcinfo, ReportArgs *a)
+{
+	int			pos;
+
+	memset(a, 0, sizeof(*a));
+	a->report_type = ras_arg_text(fcinfo, "report_type");
+	a->time_unit = ras_arg_text(fcinfo, "time_unit");
+	read_text_array(fcinfo, "group_by", &a->group_by, &a->ngroup_by);
+	read_text_array(fcinfo, "columns", &a->columns, &a->ncolumns);
+	pos = ras_call_arg(fcinfo, "filters");
+	if (pos >= 0 && !PG_ARGISNULL(pos))
+		a->filters = PG_GETARG_JSONB_P(pos);
+	a->has_start = read_date(fcinfo, "start_date", &a->start_date);
+	a->has_end = read_date(fcinfo, "end_date", &a->end_date);
+	pos = ras_call_arg(fcinfo, "with_key");
+	a->with_key = pos >= 0 && !PG_ARGISNULL(pos) && PG_GETARG_BOOL(pos);
+}
+
+static DateADT
+require_date(bool given, DateADT d, const char *name)
+{
+	if (!given)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
 				 errmsg("%s must not be NULL", name)));
-	if (DATE_NOT_FINITE(PG_GETARG_DATEADT(pos)))
+	if (DATE_NOT_FINITE(d))
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
 				 errmsg("%s must be a finite date", name)));
-	return PG_GETARG_DATEADT(pos);
+	return d;
 }
 
-/* The spec of a call to ras.report(), ras.report_request() or ras.report_columns(). */
+/* The validated spec of a report request's arguments. */
 static ReportSpec *
-spec_from_args(FunctionCallInfo fcinfo, bool with_key)
+spec_from_args(const ReportArgs *a, bool with_key)
 {
 	ReportSpec *s = palloc0(sizeof(ReportSpec));
-	char	   *time_unit = ras_arg_text(fcinfo, "time_unit");
-	int			filters_pos = ras_call_arg(fcinfo, "filters");
-	Datum	   *values;
-	int			n;
 
-	s->type = find_type(require_text(fcinfo, "report_type"));
-	if (time_unit == NULL || strcmp(time_unit, "DAILY") == 0)
-		s->daily = true;
-	else if (strcmp(time_unit, "SUMMARY") != 0)
+	if (a->report_type == NULL)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
-				 errmsg("invalid time_unit \"%s\"", time_unit),
+				 errmsg("report_type must not be NULL")));
+	s->type = find_type(a->report_type);
+	if (a->time_unit == NULL || strcmp(a->time_unit, "DAILY") == 0)
+		s->daily = true;
+	else if (strcmp(a->time_unit, "SUMMARY") != 0)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("invalid time_unit \"%s\"", a->time_unit),
 				 errhint("Valid values are DAILY and SUMMARY.")));
-	arg_text_array(fcinfo, "group_by", &values, &n);
-	read_groups(s, values, n);
-	arg_text_array(fcinfo, "columns", &values, &n);
-	read_columns(s, values, n, with_key);
-	if (filters_pos >= 0 && !PG_ARGISNULL(filters_pos))
-		read_filters(s, PG_GETARG_JSONB_P(filters_pos));
+	read_groups(s, a->group_by, a->ngroup_by);
+	read_columns(s, a->columns, a->ncolumns, with_key);
+	if (a->filters)
+		read_filters(s, a->filters);
 	return s;
 }
 
 /* ---------- dates and bodies ---------- */
 
 static char *
-iso_date(DateADT d)
+date_text(DateADT d)
 {
 	int			y,
 				m,
@@ -753,12 +769,12 @@ request_body(const ReportPiece *p)
  * one ReportPiece, with its request body, per report to ask for.
  */
 List *
-ras_report_pieces(FunctionCallInfo fcinfo)
+ras_report_pieces(const ReportArgs *a)
 {
-	ReportSpec *s = spec_from_args(fcinfo, false);
+	ReportSpec *s = spec_from_args(a, false);
 	const ReportType *t = s->type;
-	DateADT		start = date_arg(fcinfo, "start_date");
-	DateADT		end = date_arg(fcinfo, "end_date");
+	DateADT		start = require_date(a->has_start, a->start_date, "start_date");
+	DateADT		end = require_date(a->has_end, a->end_date, "end_date");
 	DateADT		today = GetSQLCurrentDate();
 	char	   *configuration;
 	List	   *pieces = NIL;
@@ -773,7 +789,7 @@ ras_report_pieces(FunctionCallInfo fcinfo)
 				 errmsg("start_date is older than the %d-day retention of %s",
 						t->retention_days, t->id),
 				 errdetail("The earliest start date today is %s.",
-						   iso_date(today - t->retention_days))));
+						   date_text(today - t->retention_days))));
 	if (end > today + 1)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
@@ -785,8 +801,8 @@ ras_report_pieces(FunctionCallInfo fcinfo)
 
 		p->report_type = t->id;
 		p->time_unit = s->daily ? "DAILY" : "SUMMARY";
-		p->start_date = iso_date(from);
-		p->end_date = iso_date(Min(end, from + t->max_days - 1));
+		p->start_date = date_text(from);
+		p->end_date = date_text(Min(end, from + t->max_days - 1));
 		p->configuration = configuration;
 		p->body = request_body(p);
 		pieces = lappend(pieces, p);
@@ -876,14 +892,17 @@ PG_FUNCTION_INFO_V1(ras_report_columns);
 Datum
 ras_report_columns(PG_FUNCTION_ARGS)
 {
-	int			key_pos = ras_call_arg(fcinfo, "with_key");
-	bool		with_key = key_pos >= 0 && !PG_ARGISNULL(key_pos) && PG_GETARG_BOOL(key_pos);
-	ReportSpec *s = spec_from_args(fcinfo, with_key);
-	List	   *key = s->daily ? grain_key(s) : NIL;
+	ReportArgs	args;
+	ReportSpec *s;
+	List	   *key;
 	TupleDesc	tupdesc;
-	Tuplestorestate *ts = ras_srf_begin(fcinfo, &tupdesc);
+	Tuplestorestate *ts;
 	ListCell   *lc;
 
+	ras_report_read_args(fcinfo, &args);
+	s = spec_from_args(&args, args.with_key);
+	key = s->daily ? grain_key(s) : NIL;
+	ts = ras_srf_begin(fcinfo, &tupdesc);
 	foreach(lc, s->columns)
 	{
 		const char *name = lfirst(lc);
@@ -892,7 +911,7 @@ ras_report_columns(PG_FUNCTION_ARGS)
 
 		values[0] = CStringGetTextDatum(name);
 		values[1] = CStringGetTextDatum(snake_case(name));
-		values[2] = CStringGetTextDatum(column_type_names[column_type(name)]);
+		values[2] = CStringGetTextDatum(ras_col_type_name(column_type(name)));
 		values[3] = BoolGetDatum(list_has(key, name));
 		tuplestore_putvalues(ts, tupdesc, values, nulls);
 	}

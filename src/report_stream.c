@@ -68,7 +68,7 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-pg_attribute_noreturn()
+RAS_NORETURN
 static void
 bad_file(ReportReader *r, const char *what)
 {

@@ -188,7 +188,7 @@ digits(const char *s, int n, int *out)
 
 /* YYYY-MM-DD, checked. */
 static bool
-iso_date(const char *s, int len, int *y, int *m, int *d)
+parse_iso_date(const char *s, int len, int *y, int *m, int *d)
 {
 	if (len < 10 || s[4] != '-' || s[7] != '-' ||
 		!digits(s, 4, y) || !digits(s + 5, 2, m) || !digits(s + 8, 2, d))
@@ -237,7 +237,7 @@ iso_utc_timestamp(const char *s, int len, TimestampTz *out)
 	int64		usec = 0;
 	int			nfrac = 0;
 
-	if (len < 20 || !iso_date(s, len, &y, &m, &d) || (s[10] != 'T' && s[10] != ' ') ||
+	if (len < 20 || !parse_iso_date(s, len, &y, &m, &d) || (s[10] != 'T' && s[10] != ' ') ||
 		s[13] != ':' || s[16] != ':' ||
 		!digits(s + 11, 2, &hh) || !digits(s + 14, 2, &mm) || !digits(s + 17, 2, &ss) ||
 		hh > 23 || mm > 59 || ss > 59)
@@ -359,7 +359,7 @@ iso_timestamp_shape(const char *s, int len)
 				ss;
 	int			pos = 19;
 
-	if (len < 20 || len > 64 || !iso_date(s, len, &y, &m, &d) ||
+	if (len < 20 || len > 64 || !parse_iso_date(s, len, &y, &m, &d) ||
 		(s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' ||
 		!digits(s + 11, 2, &hh) || !digits(s + 14, 2, &mm) || !digits(s + 17, 2, &ss) ||
 		hh > 23 || mm > 59 || ss > 59)
@@ -433,7 +433,7 @@ column_datum(JsonbValue *v, RasColType type, Datum *out)
 							d;
 
 				if (s == NULL ||
-					!((len == 10 && iso_date(s, len, &y, &m, &d)) ||
+					!((len == 10 && parse_iso_date(s, len, &y, &m, &d)) ||
 					  month_day_year(s, len, &y, &m, &d)))
 					return false;
 				*out = DateADTGetDatum(date2j(y, m, d) - POSTGRES_EPOCH_JDATE);
@@ -458,26 +458,6 @@ column_datum(JsonbValue *v, RasColType type, Datum *out)
 	return false;
 }
 
-static const char *
-type_name(RasColType type)
-{
-	switch (type)
-	{
-		case RAS_COL_NUMERIC:
-			return "numeric";
-		case RAS_COL_INT8:
-			return "bigint";
-		case RAS_COL_BOOL:
-			return "boolean";
-		case RAS_COL_DATE:
-			return "date";
-		case RAS_COL_TIMESTAMPTZ:
-			return "timestamptz";
-		default:
-			return "text";
-	}
-}
-
 /*
  * A value that does not fit its column: a 58000 naming the entity, the
  * field and the value, or NULL in that column when ras.on_bad_value says so
@@ -495,7 +475,7 @@ bad_value(const RasRowSink *sink, const RasColumn *col, JsonbValue *v)
 	ereport(ERROR,
 			(errcode(RAS_SQLSTATE_REMOTE),
 			 errmsg("the API sent a value for field \"%s\" of %s that is not a %s: %s",
-					col->path, sink->what ? sink->what : "a listing", type_name(col->type),
+					col->path, sink->what ? sink->what : "a listing", ras_col_type_name(col->type),
 					shown ? ras_remote_text(shown, strlen(shown), 100) : "null"),
 			 errdetail("Column %s.", col->name),
 			 errhint("SET ras.on_bad_value = 'null' to read such values as NULL (raw keeps them).")));
@@ -613,15 +593,6 @@ put_row(RasRowSink *sink, JsonbValue *item)
 	sink->nrows++;
 }
 
-static pg_attribute_noreturn() void
-unexpected(const char *what)
-{
-	ereport(ERROR,
-			(errcode(RAS_SQLSTATE_REMOTE),
-			 errmsg("unexpected answer from the Amazon Ads API: %s", what)));
-	pg_unreachable();
-}
-
 /*
  * Puts every object of one page into the sink, and returns how many the page
  * held and its nextToken.  All allocations are in the caller's (per-page)
@@ -644,13 +615,13 @@ ras_rows_page(const char *body, size_t len, const char *array_key, RasRowSink *s
 	if (array_key == NULL)
 	{
 		if (!JB_ROOT_IS_ARRAY(doc) || JB_ROOT_IS_SCALAR(doc))
-			unexpected("the answer is not a list");
+			ras_unexpected_answer("the answer is not a list");
 		list = &doc->root;
 	}
 	else
 	{
 		if (!JB_ROOT_IS_OBJECT(doc))
-			unexpected("the answer is not an object");
+			ras_unexpected_answer("the answer is not an object");
 		if (getKeyJsonValueFromContainer(&doc->root, "nextToken", 9, &v) &&
 			v.type == jbvString && v.val.string.len > 0)
 			page->next_token = pnstrdup(v.val.string.val, v.val.string.len);
@@ -659,7 +630,7 @@ ras_rows_page(const char *body, size_t len, const char *array_key, RasRowSink *s
 			v.type != jbvNull)
 		{
 			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
-				unexpected(psprintf("\"%s\" is not a list", array_key));
+				ras_unexpected_answer(psprintf("\"%s\" is not a list", array_key));
 			list = v.val.binary.data;
 		}
 	}
@@ -674,7 +645,7 @@ ras_rows_page(const char *body, size_t len, const char *array_key, RasRowSink *s
 		if (tok != WJB_ELEM)
 			continue;
 		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
-			unexpected("a list item is not an object");
+			ras_unexpected_answer("a list item is not an object");
 		if (!first_sighting(sink, v.val.binary.data))
 			continue;
 		old = MemoryContextSwitchTo(row_ctx);

@@ -1,5 +1,9 @@
 """Reporting v3 (Offline Report API): /reporting/reports and the pre-signed download URL.
 
+The report catalogue here has a twin in the extension (src/report_catalog.c). The two stay
+independent on purpose: each is written from Amazon's documentation on its own, so a
+mistake in one shows up as a disagreement in the tests instead of being copied into both.
+
 Lifecycle: a report is PENDING until report_delay/2 seconds after creation, PROCESSING
 until report_delay seconds, then COMPLETED (or FAILED when a fail_next fault was armed
 when it was created). A delay of 0 means COMPLETED at the first status read. The file is
