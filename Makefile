@@ -12,6 +12,11 @@ REGRESS_OPTS = --inputdir=. --dbname=contrib_regression
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -Wno-sign-compare
+# make WERROR=1 (as make test and CI do): our own files build without a
+# warning under gcc and under clang (the JIT bitcode), or not at all.
+ifneq ($(WERROR),)
+PG_CPPFLAGS += -Werror
+endif
 SHLIB_LINK = -lcurl -lz
 
 # every object depends on the shared headers (PGXS tracks no headers itself)

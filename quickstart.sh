@@ -13,8 +13,8 @@ STACK=$RUN/stack
 bash test/install-deps.sh
 
 echo "== Building and installing ras"
-make -j"$(nproc)"
-make install >/dev/null
+make -s -j"$(nproc)"
+make -s install >/dev/null
 
 # The simulator stands in for Amazon. No validating proxy here: the tests do that.
 cleanup() { python3 test/stack.py stop --dir "$STACK" >/dev/null 2>&1 || true; }

@@ -9,7 +9,8 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 # Debian packages: the server and its headers (PGXS), pg_cron (scheduled jobs),
-# libcurl / json-c / zlib (the extension's HTTP, JSON and gzip), the toolchain,
+# libcurl / zlib (the extension's HTTP and gzip; it parses JSON with PostgreSQL's own
+# parser), json-c (only for the benchmark's curl+json-c floor program), the toolchain,
 # Python 3 (simulator, harness), curl (the regression tests call the simulator's admin
 # API with it) and valgrind (the leak check).
 PKGS=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron
@@ -20,9 +21,11 @@ for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
     || missing+=("$p")
 done
-# Node.js runs Prism (the validating proxy). Some images ship NodeSource's nodejs, which
-# bundles npm; Debian's separate npm package would conflict with it, so only ask apt
-# when the commands themselves are missing.
+# Node.js runs Prism (the validating proxy). A stock Debian 12 has nodejs 18.20.4 and a
+# separate npm package; some images ship NodeSource's nodejs, which bundles npm and would
+# conflict with Debian's, so only ask apt when the commands themselves are missing.
+# Every package of the lock file declares support for node 18.20.4 (jsep is pinned in
+# package.json for that), and npm ci --engine-strict refuses any that does not.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
@@ -45,7 +48,7 @@ if [ -x node_modules/.bin/prism ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]
   echo "install-deps: prism present ($(node_modules/.bin/prism --version))"
 else
   echo "install-deps: npm ci in test/contract"
-  npm ci --no-audit --no-fund --loglevel=error </dev/null
+  npm ci --engine-strict --no-audit --no-fund --loglevel=error </dev/null
   echo "$want" > "$stamp"
   echo "install-deps: prism $(node_modules/.bin/prism --version) installed"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite; `make test` runs it. Stages:
-#   build      make && make install
+#   build      make WERROR=1 && make install (warnings are errors, gcc and clang)
 #   stack      simulator + Prism validating proxy (test/stack.py)
 #   then, inside a throw-away cluster made by pg_virtualenv with pg_cron preloaded:
 #   regress    pg_regress (make installcheck), RAS_* exported for psql's \getenv
@@ -165,7 +165,7 @@ trap stop_stack EXIT
 trap 'exit 130' INT TERM
 
 say "build: make && make install"
-if make -j"$(nproc)" && make install >/dev/null; then
+if make -j"$(nproc)" WERROR=1 && make install >/dev/null; then
   record build 1 0; export RAS_BUILD_OK=1
 else
   record build 0 1; export RAS_BUILD_OK=0
