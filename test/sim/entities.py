@@ -1,10 +1,12 @@
-"""RAS campaign management: campaigns, adGroups, productAds and targets (/ras/v1/...).
+"""The generic campaign-management engine, and the RAS family it serves (/ras/v1/...).
 
-One generic engine (create / update / delete / list) runs over the KINDS table in
-kinds.py, where each entity is described (body key, id field, id filter, parents, input
-schemas, list filters, rule hooks). Per profile, ids are numeric strings from one
-seeded counter, unique across kinds; lists are in id order.
+One engine (create / update / delete / list) runs over tables of entity kinds. What
+differs between API families (paths, body shapes, error objects, answers, scoping) is a
+``Family`` object; what differs between entities is a ``kinds.Kind``. The RAS family is
+defined here over the KINDS table in kinds.py; the Amazon Ads API v1 family
+(/adsApi/v1/...) lives in v1.py over its own table (one kind per entity and ad product).
 
+RAS behaviour:
 - Create/update: body {KEY: [items <= 1000]}; 207 {KEY: {"success": [{"index", ID,
   ENTITY?}], "error": [{"index", "errors": [...]}]}}; a failing item never blocks the
   others. ENTITY only with "Prefer: return=representation" (then Preference-Applied);
@@ -14,6 +16,16 @@ seeded counter, unique across kinds; lists are in id order.
 - List: filters, maxResults 1..1000 (default 1000), opaque nextToken; answers
   {KEY: [...], "totalResults": N, "nextToken"?}.
 - Whole-request errors: 400 {"code": "INVALID_ARGUMENT", "message", "errors": [...]}.
+
+Engine contract with a family (see ``RasFamily``, the reference implementation):
+``routes(group)``, ``context(req, group)``, ``errors(group, op, index)``,
+``write_items(req, group, op, ctx)``, ``item_kind(ctx, group, raw, errs)`` (create),
+``locate(ctx, group, raw, errs)`` (update), ``find(ctx, group, entity_id)`` (delete),
+``outcome(ctx, group, op, index, kind, entity, representation, warnings)``,
+``write_answer(req, group, success, partial, failures, representation)``,
+``parse_query(req, group, ctx)``, ``query_answer(ctx, group, query, page, total, token)``.
+A "group" is what one set of routes serves (RAS: a Kind; v1: an entity with its
+per-product kinds).
 """
 
 import datetime
@@ -39,9 +51,17 @@ class Context:
         self.today = self.state.today(self.profile_id)
         self.now = self.state.now_iso()
         self._identities = {}
+        self.warnings = None   # per item: errors that still let it succeed (partialSuccess)
 
     def store(self, kind_key):
         return self.state.store(self.profile_id, kind_key)
+
+    def store_of(self, kind):
+        """The store a kind's entities live in for this request."""
+        return self.store(kind.key)
+
+    def changed(self):
+        self.state.changed(self.profile_id)
 
     def lookup(self, kind_key, entity_id):
         return self.store(kind_key).get(entity_id) if isinstance(entity_id, str) else None
@@ -54,7 +74,7 @@ class Context:
         if found is None:
             hints = {scope_field: {scope_value}} if scope_field else {}
             found = {}
-            for entity in self.store(kind.key).select(hints, kind.id_field):
+            for entity in self.store_of(kind).select(hints, kind.id_field):
                 if _in_scope(entity.data, scope_field, scope_value) \
                         and entity.state != "ARCHIVED":
                     found[kind.identity(entity.data)] = entity.data[kind.id_field]
@@ -134,6 +154,7 @@ def render(ctx, kind, entity, extended=True):
     return out
 
 
+
 # ---------------------------------------------------------------------- whole-request errors
 
 def bad_request(errors, message=None):
@@ -142,7 +163,7 @@ def bad_request(errors, message=None):
 
 
 def _batch(req, key, limit=MAX_BATCH):
-    """(items, None) or (None, 400 Response) for a {key: [...]} body."""
+    """(items, None) or (None, 400 Response) for a RAS {key: [...]} body."""
     body = req.json
     errs = v.Errors("$")
     if not isinstance(body, dict):
@@ -161,9 +182,106 @@ def _batch(req, key, limit=MAX_BATCH):
     return items, None
 
 
-def _outcomes(req, kind, success, failures, representation):
-    headers = {"Preference-Applied": "return=representation"} if representation else None
-    return Response(207, {kind.key: {"success": success, "error": failures}}, headers=headers)
+def _delete_ids(req, kind):
+    """(ids, None) or (None, 400 Response) for a RAS {IDFILTER: {"include": [...]}} body."""
+    body = req.json
+    errs = v.Errors("$")
+    ids = None
+    if not isinstance(body, dict):
+        errs.malformed(None, "PATTERN_NOT_MATCHED", "request body must be a JSON object")
+    elif not isinstance(body.get(kind.id_filter), dict):
+        errs.missing(kind.id_filter)
+    else:
+        ids = body[kind.id_filter].get("include")
+        path = kind.id_filter + ".include"
+        if ids is None:
+            errs.missing(path)
+        elif not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            errs.malformed(path, "PATTERN_NOT_MATCHED", "%s must be an array of ids" % path)
+        elif len(ids) > MAX_BATCH:
+            errs.out_of_range(path, "TOO_HIGH", "%s must have at most %d items"
+                              % (path, MAX_BATCH), len(ids), 0, MAX_BATCH)
+    if errs:
+        return None, bad_request(errs.items)
+    return ids, None
+
+
+# ---------------------------------------------------------------------- the RAS family
+
+RAS_OPERATIONS = [
+    # (operation, method, path template)
+    ("create", "POST", "/ras/v1/{key}"),
+    ("update", "PUT", "/ras/v1/{key}"),
+    ("delete", "POST", "/ras/v1/{key}/delete"),
+    ("list", "POST", "/ras/v1/{key}/list"),
+]
+
+
+class RasFamily:
+    """RAS: entities per profile (Scope header), RAS error objects, wrapped 207s."""
+
+    operations = RAS_OPERATIONS
+    route_options = {}
+
+    def routes(self, group):
+        return [(method, template.format(key=group.key), operation, self.route_options)
+                for operation, method, template in self.operations]
+
+    def context(self, req, group):
+        return Context(req), None
+
+    def errors(self, group, op, index):
+        if op == "delete":
+            return v.Errors("$.%s.include[%d]" % (group.id_filter, index))
+        return v.Errors("$.%s[%d]" % (group.key, index))
+
+    def write_items(self, req, group, op, ctx):
+        if op == "delete":
+            return _delete_ids(req, group)
+        return _batch(req, group.key)
+
+    def item_kind(self, ctx, group, raw, errs):
+        return group
+
+    def locate(self, ctx, group, raw, errs):
+        return group, None
+
+    def find(self, ctx, group, entity_id):
+        return group, ctx.store(group.key).get(entity_id)
+
+    def outcome(self, ctx, group, op, index, kind, entity, representation, warnings):
+        out = {"index": index, kind.id_field: entity.data[kind.id_field]}
+        if representation and op != "delete":
+            out[kind.singular] = render(ctx, kind, entity, extended=(op == "update"))
+        return out
+
+    def write_answer(self, req, group, success, partial, failures, representation):
+        headers = {"Preference-Applied": "return=representation"} if representation else None
+        return Response(207, {group.key: {"success": success, "error": failures}},
+                        headers=headers)
+
+    def representation(self, req, op):
+        return op != "delete" and req.prefers_representation()
+
+    def parse_query(self, req, group, ctx):
+        return parse_list_body(req, group)
+
+    def fast_page(self, ctx, group, query):
+        store = ctx.store(group.key)
+        if not query.raw_filters and hasattr(store, "page_bytes"):
+            return Response(200, store.page_bytes(
+                query.offset, query.max_results, lambda entity: render(ctx, group, entity)))
+        return None
+
+    def query_answer(self, ctx, group, query, page, total, token):
+        answer = {group.key: [render(ctx, group, entity) for entity in page],
+                  "totalResults": total}
+        if token:
+            answer["nextToken"] = token
+        return Response(200, answer)
+
+
+RAS = RasFamily()
 
 
 # ---------------------------------------------------------------------- create
@@ -185,7 +303,8 @@ def _resolve_parents(ctx, kind, item, errs):
             and ad_group.data["campaignId"] != campaign.data["campaignId"]:
         errs.add("parentEntityError", "PARENT_ENTITY_NOT_FOUND",
                  "adGroup %s does not belong to campaign %s"
-                 % (item["adGroupId"], item["campaignId"]), "adGroupId", item["adGroupId"])
+                 % (item["adGroupId"], item["campaignId"]), "adGroupId", item["adGroupId"],
+                 code="RESOURCE_DOES_NOT_BELONG_TO_PARENT")
         return None
     for field, parent in parents.items():
         if parent.state == "ARCHIVED":
@@ -195,46 +314,49 @@ def _resolve_parents(ctx, kind, item, errs):
     return parents
 
 
-def create(req, kind):
-    items, failed = _batch(req, kind.key)
-    if failed:
-        return failed
-    ctx = Context(req)
-    store = ctx.store(kind.key)
-    representation = req.prefers_representation()
-    success, failures = [], []
-    for index, raw in enumerate(items):
-        errs = v.Errors("$.%s[%d]" % (kind.key, index))
-        item = _clean(kind.create_schema, raw, errs)
-        parents = _resolve_parents(ctx, kind, item, errs) if not errs else None
-        if not errs:
-            kind.check_create(ctx, item, errs, parents)
-        if errs:
-            failures.append({"index": index, "errors": errs.items})
-            continue
-        entity_id = ctx.state.ids.next()
-        data = {kind.id_field: entity_id}
-        data.update(kind.build(ctx, item, parents))
-        entity = ctx.state.new_entity(data, ctx.now)
-        store.add(entity_id, entity)
-        ctx.remember_identity(kind, data)
-        if kind.after_create:
-            kind.after_create(ctx, entity)
-        outcome = {"index": index, kind.id_field: entity_id}
-        if representation:
-            outcome[kind.singular] = render(ctx, kind, entity, extended=False)
-        success.append(outcome)
-    if success:
-        ctx.state.changed(ctx.profile_id)
-    return _outcomes(req, kind, success, failures, representation)
-
-
 def _clean(schema, raw, errs):
     if not isinstance(raw, dict):
         errs.malformed(None, "PATTERN_NOT_MATCHED", "each item must be a JSON object")
         return {}
     cleaned = v.clean_members(schema, raw, errs)
     return cleaned if cleaned is not v.MISSING else {}
+
+
+def create(req, group):
+    family = group.family
+    ctx, failed = family.context(req, group)
+    if failed:
+        return failed
+    items, failed = family.write_items(req, group, "create", ctx)
+    if failed:
+        return failed
+    representation = family.representation(req, "create")
+    success, partial, failures = [], [], []
+    for index, raw in enumerate(items):
+        errs = family.errors(group, "create", index)
+        kind = family.item_kind(ctx, group, raw, errs)
+        item = _clean(kind.create_schema, raw, errs) if kind is not None else {}
+        parents = _resolve_parents(ctx, kind, item, errs) if not errs else None
+        if not errs:
+            kind.check_create(ctx, item, errs, parents)
+        if errs:
+            failures.append({"index": index, "errors": errs.items})
+            continue
+        ctx.warnings = family.errors(group, "create", index)
+        entity_id = ctx.state.ids.next()
+        data = {kind.id_field: entity_id}
+        data.update(kind.build(ctx, item, parents))
+        entity = ctx.state.new_entity(data, ctx.now)
+        ctx.store_of(kind).add(entity_id, entity)
+        ctx.remember_identity(kind, data)
+        if kind.after_create:
+            kind.after_create(ctx, entity)
+        outcome = family.outcome(ctx, group, "create", index, kind, entity, representation,
+                                 ctx.warnings.items)
+        (partial if ctx.warnings else success).append(outcome)
+    if success or partial:
+        ctx.changed()
+    return family.write_answer(req, group, success, partial, failures, representation)
 
 
 # ---------------------------------------------------------------------- update
@@ -272,21 +394,24 @@ def _check_update_state(ctx, kind, entity, changes, errs):
             return
 
 
-def update(req, kind):
-    items, failed = _batch(req, kind.key)
+def update(req, group):
+    family = group.family
+    ctx, failed = family.context(req, group)
     if failed:
         return failed
-    ctx = Context(req)
-    store = ctx.store(kind.key)
-    representation = req.prefers_representation()
-    success, failures = [], []
+    items, failed = family.write_items(req, group, "update", ctx)
+    if failed:
+        return failed
+    representation = family.representation(req, "update")
+    success, partial, failures = [], [], []
     for index, raw in enumerate(items):
-        errs = v.Errors("$.%s[%d]" % (kind.key, index))
-        changes = _clean(kind.update_schema, raw, errs)
-        entity = None
+        errs = family.errors(group, "update", index)
+        kind, entity = family.locate(ctx, group, raw, errs)
+        changes = _clean(kind.update_schema, raw, errs) if kind is not None else {}
         if not errs:
             entity_id = changes.pop(kind.id_field)
-            entity = store.get(entity_id)
+            if entity is None:
+                entity = ctx.store_of(kind).get(entity_id)
             if entity is None:
                 _not_found(errs, kind, kind.id_field, entity_id)
         if not errs:
@@ -301,51 +426,37 @@ def update(req, kind):
         if errs:
             failures.append({"index": index, "errors": errs.items})
             continue
+        ctx.warnings = family.errors(group, "update", index)
         if changes:
             ctx.forget_identity(kind, entity.data)
             kind.apply(entity.data, changes)
             if entity.state != "ARCHIVED":
                 ctx.remember_identity(kind, entity.data)
             entity.updated = ctx.now
-            store.touched(entity_id, entity)
-        outcome = {"index": index, kind.id_field: entity_id}
-        if representation:
-            outcome[kind.singular] = render(ctx, kind, entity)
-        success.append(outcome)
-    if success:
-        ctx.state.changed(ctx.profile_id)
-    return _outcomes(req, kind, success, failures, representation)
+            ctx.store_of(kind).touched(entity_id, entity)
+        outcome = family.outcome(ctx, group, "update", index, kind, entity, representation,
+                                 ctx.warnings.items)
+        (partial if ctx.warnings else success).append(outcome)
+    if success or partial:
+        ctx.changed()
+    return family.write_answer(req, group, success, partial, failures, representation)
 
 
 # ---------------------------------------------------------------------- delete
 
-def delete(req, kind):
-    body = req.json
-    errs = v.Errors("$")
-    ids = None
-    if not isinstance(body, dict):
-        errs.malformed(None, "PATTERN_NOT_MATCHED", "request body must be a JSON object")
-    elif not isinstance(body.get(kind.id_filter), dict):
-        errs.missing(kind.id_filter)
-    else:
-        ids = body[kind.id_filter].get("include")
-        path = kind.id_filter + ".include"
-        if ids is None:
-            errs.missing(path)
-        elif not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            errs.malformed(path, "PATTERN_NOT_MATCHED", "%s must be an array of ids" % path)
-        elif len(ids) > MAX_BATCH:
-            errs.out_of_range(path, "TOO_HIGH", "%s must have at most %d items"
-                              % (path, MAX_BATCH), len(ids), 0, MAX_BATCH)
-    if errs:
-        return bad_request(errs.items)
-    ctx = Context(req)
-    store = ctx.store(kind.key)
+def delete(req, group):
+    family = group.family
+    ctx, failed = family.context(req, group)
+    if failed:
+        return failed
+    ids, failed = family.write_items(req, group, "delete", ctx)
+    if failed:
+        return failed
     success, failures = [], []
     for index, entity_id in enumerate(ids):
-        entity = store.get(entity_id)
+        kind, entity = family.find(ctx, group, entity_id)
         if entity is None:
-            item_errs = v.Errors("$.%s.include[%d]" % (kind.id_filter, index))
+            item_errs = family.errors(group, "delete", index)
             _not_found(item_errs, kind, None, entity_id)
             failures.append({"index": index, "errors": item_errs.items})
             continue
@@ -353,23 +464,25 @@ def delete(req, kind):
             ctx.forget_identity(kind, entity.data)
             entity.data["state"] = "ARCHIVED"
             entity.updated = ctx.now
-            store.touched(entity_id, entity)
-        success.append({"index": index, kind.id_field: entity_id})
+            ctx.store_of(kind).touched(entity_id, entity)
+        success.append(family.outcome(ctx, group, "delete", index, kind, entity, False, []))
     if success:
-        ctx.state.changed(ctx.profile_id)
-    return _outcomes(req, kind, success, failures, False)
+        ctx.changed()
+    return family.write_answer(req, group, success, [], failures, False)
 
 
 # ---------------------------------------------------------------------- list
 
 class ListQuery:
-    """A validated list body: filters {name: wanted}, the raw filters, page size, offset."""
+    """A validated list body: filters {name: wanted}, the raw filters, page size, offset;
+    ``kind`` is the kind whose store and filter specs the query runs over."""
 
-    def __init__(self, filters, raw_filters, max_results, offset):
+    def __init__(self, filters, raw_filters, max_results, offset, kind=None):
         self.filters = filters
         self.raw_filters = raw_filters
         self.max_results = max_results
         self.offset = offset
+        self.kind = kind
 
 
 def parse_list_body(req, kind):
@@ -403,52 +516,55 @@ def parse_list_body(req, kind):
             errs.malformed("nextToken", "PATTERN_NOT_MATCHED", str(exc), body["nextToken"])
     if errs:
         return None, bad_request(errs.items)
-    return ListQuery(filters, raw_filters, max_results, offset), None
+    return ListQuery(filters, raw_filters, max_results, offset, kind), None
 
 
-def list_entities(req, kind):
-    query, failed = parse_list_body(req, kind)
+def list_entities(req, group):
+    family = group.family
+    ctx, failed = family.context(req, group)
     if failed:
         return failed
-    ctx = Context(req)
-    store = ctx.store(kind.key)
-    if not query.raw_filters and hasattr(store, "page_bytes"):
-        return Response(200, store.page_bytes(query.offset, query.max_results,
-                                              lambda entity: render(ctx, kind, entity)))
+    query, failed = family.parse_query(req, group, ctx)
+    if failed:
+        return failed
+    fast = family.fast_page(ctx, group, query)
+    if fast is not None:
+        return fast
+    kind = query.kind
     hints = {}
     for name, wanted in query.filters.items():
         if kind.filters[name].hint:
             hints[kind.filters[name].hint] = set(wanted)
     matchers = [kind.filters[name].matcher(wanted) for name, wanted in query.filters.items()]
     total, page = 0, []
-    for entity in store.select(hints, kind.id_field):
+    for entity in ctx.store_of(kind).select(hints, kind.id_field):
         if all(match(entity.data) for match in matchers):
             if query.offset <= total < query.offset + query.max_results:
                 page.append(entity)
             total += 1
     _, token = paging.page(total, query.offset, query.max_results, query.raw_filters)
-    answer = {kind.key: [render(ctx, kind, entity) for entity in page], "totalResults": total}
-    if token:
-        answer["nextToken"] = token
-    return Response(200, answer)
+    return family.query_answer(ctx, group, query, page, total, token)
 
 
 # ---------------------------------------------------------------------- routes and seeding
 
-def _routes():
+OPERATIONS = {"create": create, "update": update, "delete": delete, "list": list_entities}
+
+
+def routes_for(groups):
+    """The ROUTES of every group (RAS kinds, v1 entities), each from its family's table."""
     routes = []
-    for kind in KINDS.values():
-        base = "/ras/v1/" + kind.key
-        routes += [
-            ("POST", base, lambda req, k=kind: create(req, k), {}),
-            ("PUT", base, lambda req, k=kind: update(req, k), {}),
-            ("POST", base + "/delete", lambda req, k=kind: delete(req, k), {}),
-            ("POST", base + "/list", lambda req, k=kind: list_entities(req, k), {}),
-        ]
+    for group in groups:
+        for method, path, operation, options in group.family.routes(group):
+            routes.append((method, path,
+                           lambda req, g=group, fn=OPERATIONS[operation]: fn(req, g),
+                           options))
     return routes
 
 
-ROUTES = _routes()
+for _kind in KINDS.values():
+    _kind.family = RAS
+ROUTES = routes_for(KINDS.values())
 
 
 def init_state(state, rng):

@@ -54,7 +54,8 @@ class Errors:
             return self.base
         return self.base + (field if field.startswith("[") else "." + field)
 
-    def add(self, kind, reason, message, field=None, trigger=None, **extra):
+    def add(self, kind, reason, message, field=None, trigger=None, code=None, **extra):
+        # ``code``: the v1 ErrorCode a family with {code, message} errors uses instead.
         self.items.append(error_object(kind, reason, message, self.at(field), trigger, **extra))
 
     def missing(self, field):
