@@ -30,26 +30,6 @@
 
 static const char *const query_term_matches[] = {"BROAD_MATCH", "EXACT_MATCH", NULL};
 
-/* One filter's values for this call. */
-typedef struct FilterValues
-{
-	const RasFilter *filter;
-	Datum	   *values;			/* text datums (INCLUDE, ARRAY, QUERY_TERM) */
-	int			nvalues;
-	bool		flag;			/* BOOL_INCLUDE */
-	char	   *match;			/* QUERY_TERM match type */
-	int			chunk;			/* current chunk when split */
-	int			nchunks;
-} FilterValues;
-
-typedef struct ListCall
-{
-	const RasEntity *entity;
-	FilterValues *filters;
-	int			nfilters;		/* only those given */
-	bool		empty;			/* a filter with no values: nothing matches */
-} ListCall;
-
 static Oid
 column_type_oid(RasColType type)
 {
@@ -75,28 +55,40 @@ column_type_oid(RasColType type)
 }
 
 /*
- * The descriptor column of each result attribute, matched by name.  A
- * mismatch is a bug in the install script, reported as such.
+ * The descriptor column of each attribute, matched by name and type.  With
+ * strict, a mismatch is a bug in the install script, reported as such;
+ * without, an attribute that matches nothing gets a column with no name
+ * (the caller fills it in, or leaves it NULL).
  */
-static RasColumn *
-map_columns(const RasEntity *e, TupleDesc tupdesc)
+RasColumn *
+ras_list_map_columns(const RasEntity *e, TupleDesc tupdesc, bool strict)
 {
-	RasColumn  *map = palloc0(sizeof(RasColumn) * tupdesc->natts);
+	RasColumn  *map = palloc0(sizeof(RasColumn) * Max(tupdesc->natts, 1));
 
 	for (int a = 0; a < tupdesc->natts; a++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, a);
 		const RasColumn *col = NULL;
 
+		if (att->attisdropped)
+			continue;
 		for (int c = 0; c < e->ncolumns; c++)
 			if (strcmp(e->columns[c].name, NameStr(att->attname)) == 0)
 				col = &e->columns[c];
-		if (col == NULL || column_type_oid(col->type) != att->atttypid)
+		if (col != NULL && column_type_oid(col->type) == att->atttypid)
+			map[a] = *col;
+		else if (strict)
 			elog(ERROR, "result column \"%s\" of ras.%s does not match its descriptor",
 				 NameStr(att->attname), e->sql_name);
-		map[a] = *col;
 	}
 	return map;
+}
+
+/* The SQL type of a column type. */
+Oid
+ras_col_type_oid(RasColType type)
+{
+	return column_type_oid(type);
 }
 
 static int
@@ -195,18 +187,18 @@ json_object_values(Datum arg, const char *name, Datum **values, int *n)
 	*n = count;
 }
 
-static ListCall *
+static RasListCall *
 read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 {
-	ListCall   *call = palloc0(sizeof(ListCall));
+	RasRasListCall *call = palloc0(sizeof(RasListCall));
 
 	call->entity = e;
-	call->filters = palloc0(sizeof(FilterValues) * Max(e->nfilters, 1));
+	call->filters = palloc0(sizeof(RasFilterValues) * Max(e->nfilters, 1));
 	for (int i = 0; i < e->nfilters; i++)
 	{
 		const RasFilter *f = &e->filters[i];
 		int			pos = required_arg(fcinfo, e, f->arg);
-		FilterValues *fv;
+		RasFilterValues *fv;
 
 		if (PG_ARGISNULL(pos))
 		{
@@ -217,9 +209,7 @@ read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 								f->arg, e->sql_name)));
 			continue;
 		}
-		fv = &call->filters[call->nfilters++];
-		fv->filter = f;
-		fv->nchunks = 1;
+		fv = ras_list_call_add(call, f);
 		if (f->kind == RAS_FILTER_BOOL_INCLUDE)
 		{
 			fv->flag = PG_GETARG_BOOL(pos);
@@ -234,35 +224,20 @@ read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 			json_object_values(PG_GETARG_DATUM(pos), f->arg, &fv->values, &fv->nvalues);
 		else
 			ras_text_array(PG_GETARG_DATUM(pos), &fv->values, &fv->nvalues);
-		for (int v = 0; f->valid && v < fv->nvalues; v++)
-			check_valid(f, f->arg, ras_text_cstring(fv->values[v]), f->valid);
-		if (fv->nvalues == 0)
-			call->empty = true;
 		if (f->kind == RAS_FILTER_QUERY_TERM)
-		{
-			int			mpos = required_arg(fcinfo, e, f->match_arg);
-
-			fv->match = text_arg(fcinfo, mpos);
-			if (fv->match == NULL)
-				fv->match = "EXACT_MATCH";
-			check_valid(f, f->match_arg, fv->match, query_term_matches);
-		}
-		if (f->max_per_call > 0 && fv->nvalues > f->max_per_call)
-		{
-			fv->nvalues = dedupe_values(fv->values, fv->nvalues);
-			fv->nchunks = (fv->nvalues + f->max_per_call - 1) / f->max_per_call;
-		}
+			fv->match = text_arg(fcinfo, required_arg(fcinfo, e, f->match_arg));
 	}
+	ras_list_call_done(call);
 	return call;
 }
 
 /* Advances the chunk "odometer"; false once every combination was sent. */
 static bool
-next_combination(ListCall *call)
+next_combination(RasListCall *call)
 {
 	for (int i = 0; i < call->nfilters; i++)
 	{
-		FilterValues *fv = &call->filters[i];
+		RasFilterValues *fv = &call->filters[i];
 
 		if (++fv->chunk < fv->nchunks)
 			return true;
@@ -272,7 +247,7 @@ next_combination(ListCall *call)
 }
 
 static void
-write_filter(RasBody *b, const FilterValues *fv)
+write_filter(RasBody *b, const RasFilterValues *fv)
 {
 	const RasFilter *f = fv->filter;
 	int			first = 0;
@@ -331,7 +306,7 @@ write_filter(RasBody *b, const FilterValues *fv)
 }
 
 static char *
-list_body(const ListCall *call, int page_size, int page_index, const char *next_token)
+list_body(const RasListCall *call, int page_size, int page_index, const char *next_token)
 {
 	const RasEntity *e = call->entity;
 	RasBody		b;
@@ -395,82 +370,212 @@ unending_listing(const char *what, const char *why)
 	pg_unreachable();
 }
 
-/* Fetches every page of one filter combination into the sink. */
-static void
-fetch_pages(RasConn *conn, const ListCall *call, const char *scope_id, RasRowSink *sink,
-			MemoryContext page_ctx)
+/* A listing being read: its filter combinations, each combination's pages. */
+struct RasListCursor
 {
-	const RasEntity *e = call->entity;
-	char	   *next_token = NULL;
-	char	   *what = psprintf("list %s", e->sql_name);
-	int			empty_pages = 0;
-	HTAB	   *tokens = token_set();
+	RasConn    *conn;
+	RasListCall *call;
+	const char *scope_id;
+	RasRowSink *sink;
+	char	   *what;			/* "list campaigns" */
+	MemoryContext ctx;			/* the cursor's own state */
+	MemoryContext page_ctx;		/* the current page; reset for the next */
+	RasPage		page;
+	bool		have_page;
+	bool		more;			/* the combination has pages after this one */
+	bool		finished;
+	int			page_index;
+	int			page_size;		/* of the current page */
+	char	   *next_token;		/* in the cursor's context */
+	int			empty_pages;
+	HTAB	   *tokens;			/* nextTokens followed in this combination */
+	RasListStats stats;
+};
 
-	for (int page_index = 0;; page_index++)
+/* Starts the current filter combination from its first page. */
+static void
+start_combination(RasListCursor *c)
+{
+	MemoryContext old = MemoryContextSwitchTo(c->ctx);
+
+	c->have_page = false;
+	c->more = true;
+	c->page_index = 0;
+	c->empty_pages = 0;
+	if (c->next_token)
+		pfree(c->next_token);
+	c->next_token = NULL;
+	if (c->tokens)
+		hash_destroy(c->tokens);
+	c->tokens = token_set();
+	MemoryContextSwitchTo(old);
+}
+
+RasListCursor *
+ras_list_open(RasConn *conn, RasListCall *call, const char *scope_id, RasRowSink *sink)
+{
+	RasListCursor *c = palloc0(sizeof(RasListCursor));
+
+	c->conn = conn;
+	c->call = call;
+	c->scope_id = scope_id;
+	c->sink = sink;
+	c->what = psprintf("list %s", call->entity->sql_name);
+	c->ctx = CurrentMemoryContext;
+	c->page_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras page",
+										ALLOCSET_DEFAULT_SIZES);
+	c->finished = call->empty;
+	start_combination(c);
+	return c;
+}
+
+/* Back to the first page of the first combination (a rescan). */
+void
+ras_list_rewind(RasListCursor *c)
+{
+	for (int i = 0; i < c->call->nfilters; i++)
+		c->call->filters[i].chunk = 0;
+	MemoryContextReset(c->page_ctx);
+	c->finished = c->call->empty;
+	c->sink->nrows = 0;
+	if (c->sink->seen_ids)
 	{
-		MemoryContext old = MemoryContextSwitchTo(page_ctx);
-		int			page_size = e->page_size;
-		RasCall		rc = {0};
-		RasHttpResponse resp;
-		RasPageInfo page;
-		bool		more;
+		MemoryContext old = MemoryContextSwitchTo(c->ctx);
 
-		/*
-		 * A short last page saves transfer, but index paging places pages at
-		 * pageIndex * pageSize: there only the first page may be shortened.
-		 */
-		if (sink->max_rows > 0 && sink->max_rows - sink->nrows < page_size &&
-			(e->paging != RAS_PAGING_INDEX || page_index == 0))
-			page_size = Max((int) (sink->max_rows - sink->nrows), e->page_min);
-		if (e->result_cap > 0 && page_index * page_size >= e->result_cap)
-		{
-			MemoryContextSwitchTo(old);
-			break;
-		}
-		rc.method = e->list_method;
-		rc.path = e->list_path;
-		rc.body = strcmp(e->list_method, "GET") == 0 ? NULL :
-			list_body(call, page_size, page_index, next_token);
-		rc.content_type = e->content_type;
-		rc.accept = e->accept;
-		rc.family = e->family;
-		rc.profile_id = e->scope == RAS_SCOPE_PROFILE ? scope_id : NULL;
-		rc.account_id = e->scope == RAS_SCOPE_ACCOUNT ? scope_id : NULL;
-		rc.idempotent = true;
-		rc.what = what;
-
-		ras_api_call(conn, &rc, &resp);
-		ras_rows_page(resp.body, resp.body_len, e->body_key, sink, &page);
-
+		hash_destroy(c->sink->seen_ids);
+		c->sink->seen_ids = ras_rows_seen_set();
 		MemoryContextSwitchTo(old);
-		if (page.next_token && token_seen(tokens, page.next_token))
-			unending_listing(what, "a nextToken came back that was already followed");
-		if (page_index + 1 >= ras_max_pages && (page.next_token || e->paging == RAS_PAGING_INDEX) &&
-			!(sink->max_rows > 0 && sink->nrows >= sink->max_rows) &&
-			(e->paging == RAS_PAGING_TOKEN ? page.next_token != NULL : page.nitems >= page_size))
-			ereport(ERROR,
-					(errcode(RAS_SQLSTATE_REMOTE),
-					 errmsg("could not %s: the listing has more than ras.max_pages (%d) pages",
-							what, ras_max_pages),
-					 errhint("Narrow the listing with filters, or raise ras.max_pages.")));
-		empty_pages = page.nitems == 0 ? empty_pages + 1 : 0;
-		if (page.next_token && empty_pages >= RAS_MAX_EMPTY_PAGES)
-			unending_listing(what, "empty pages kept coming with a nextToken");
-		if (next_token)
-			pfree(next_token);
-		next_token = page.next_token ? pstrdup(page.next_token) : NULL;
-		MemoryContextReset(page_ctx);
-
-		if (e->paging == RAS_PAGING_TOKEN)
-			more = next_token != NULL;
-		else if (e->paging == RAS_PAGING_INDEX)
-			more = page.nitems >= page_size;
-		else
-			more = false;
-		if (!more || (sink->max_rows > 0 && sink->nrows >= sink->max_rows))
-			break;
-		CHECK_FOR_INTERRUPTS();
 	}
+	start_combination(c);
+}
+
+const RasListStats *
+ras_list_stats(const RasListCursor *c)
+{
+	return &c->stats;
+}
+
+/*
+ * Requests the next page of the current combination into page_ctx.  False
+ * when the combination has no more (a result cap reached).
+ */
+static bool
+fetch_page(RasListCursor *c)
+{
+	const RasEntity *e = c->call->entity;
+	RasRowSink *sink = c->sink;
+	int			page_size = e->page_size;
+	RasCall		rc = {0};
+	RasHttpResponse resp;
+	MemoryContext old;
+
+	/*
+	 * A short last page saves transfer, but index paging places pages at
+	 * pageIndex * pageSize: there only the first page may be shortened.
+	 */
+	if (sink->max_rows > 0 && sink->max_rows - sink->nrows < page_size &&
+		(e->paging != RAS_PAGING_INDEX || c->page_index == 0))
+		page_size = Max((int) (sink->max_rows - sink->nrows), e->page_min);
+	if (e->result_cap > 0 && c->page_index * page_size >= e->result_cap)
+		return false;
+	if (c->page_index >= ras_max_pages)
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_REMOTE),
+				 errmsg("could not %s: the listing has more than ras.max_pages (%d) pages",
+						c->what, ras_max_pages),
+				 errhint("Narrow the listing with filters, or raise ras.max_pages.")));
+
+	MemoryContextReset(c->page_ctx);
+	old = MemoryContextSwitchTo(c->page_ctx);
+	rc.method = e->list_method;
+	rc.path = e->list_path;
+	rc.body = strcmp(e->list_method, "GET") == 0 ? NULL :
+		list_body(c->call, page_size, c->page_index, c->next_token);
+	rc.content_type = e->content_type;
+	rc.accept = e->accept;
+	rc.family = e->family;
+	rc.profile_id = e->scope == RAS_SCOPE_PROFILE ? c->scope_id : NULL;
+	rc.account_id = e->scope == RAS_SCOPE_ACCOUNT ? c->scope_id : NULL;
+	rc.idempotent = true;
+	rc.what = c->what;
+	ras_api_call(c->conn, &rc, &resp);
+	c->stats.requests++;
+	c->stats.retries += resp.attempts - 1;
+	ras_rows_open(resp.body, resp.body_len, e->body_key, &c->page);
+	MemoryContextSwitchTo(c->ctx);
+	c->stats.pages++;
+	c->stats.rows_received += c->page.nitems;
+
+	if (c->page.next_token && token_seen(c->tokens, c->page.next_token))
+		unending_listing(c->what, "a nextToken came back that was already followed");
+	c->empty_pages = c->page.nitems == 0 ? c->empty_pages + 1 : 0;
+	if (c->page.next_token && c->empty_pages >= RAS_MAX_EMPTY_PAGES)
+		unending_listing(c->what, "empty pages kept coming with a nextToken");
+	if (c->next_token)
+		pfree(c->next_token);
+	c->next_token = c->page.next_token ? pstrdup(c->page.next_token) : NULL;
+
+	if (e->paging == RAS_PAGING_TOKEN)
+		c->more = c->next_token != NULL;
+	else if (e->paging == RAS_PAGING_INDEX)
+		c->more = c->page.nitems >= page_size;
+	else
+		c->more = false;
+	c->page_index++;
+	c->have_page = true;
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/*
+ * The next row of the listing into values/nulls (formed in the current
+ * memory context, valid until the next call); false at the end.  A page is
+ * requested only when the rows before it have all been taken.
+ */
+bool
+ras_list_next(RasListCursor *c, Datum *values, bool *nulls)
+{
+	RasRowSink *sink = c->sink;
+
+	for (;;)
+	{
+		if (c->finished || (sink->max_rows > 0 && sink->nrows >= sink->max_rows))
+			return false;
+		if (c->have_page && ras_rows_next(&c->page, sink, values, nulls))
+		{
+			sink->nrows++;
+			return true;
+		}
+		if (c->have_page && !c->more)
+		{
+			/* this combination is done: the next, if any */
+			if (!next_combination(c->call))
+			{
+				c->finished = true;
+				return false;
+			}
+			start_combination(c);
+		}
+		CHECK_FOR_INTERRUPTS();
+		if (!fetch_page(c))
+		{
+			c->have_page = true;
+			c->more = false;
+			c->page.it = NULL;
+		}
+	}
+}
+
+/* "campaignIdFilter, stateFilter": the filters a listing sends, for EXPLAIN. */
+char *
+ras_list_describe(const RasListCall *call)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < call->nfilters; i++)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", call->filters[i].filter->key);
+	return buf.data;
 }
 
 PG_FUNCTION_INFO_V1(ras_list);
@@ -481,11 +586,15 @@ ras_list(PG_FUNCTION_ARGS)
 	const RasEntity **cached = (const RasEntity **) ras_call_cache(fcinfo);
 	const RasEntity *e;
 	RasRowSink	sink = {0};
-	ListCall   *call;
+	RasListCall *call;
 	RasConn    *conn;
 	const char *scope_id = NULL;
 	int			max_rows_pos;
-	MemoryContext page_ctx;
+	Tuplestorestate *ts;
+	RasListCursor *cursor;
+	Datum	   *values;
+	bool	   *nulls;
+	MemoryContext row_ctx;
 
 	/* the descriptor is resolved once per call site */
 	if (*cached == NULL)
@@ -512,11 +621,11 @@ ras_list(PG_FUNCTION_ARGS)
 			call->empty = true;
 	}
 
-	sink.tupstore = ras_srf_begin(fcinfo, &sink.tupdesc);
-	sink.columns = map_columns(e, sink.tupdesc);
+	ts = ras_srf_begin(fcinfo, &sink.tupdesc);
+	sink.natts = sink.tupdesc->natts;
+	sink.columns = ras_list_map_columns(e, sink.tupdesc, true);
 	sink.what = e->sql_name;
 	ras_rows_prepare(&sink);
-	sink.id_attno = -1;
 	if (call->empty)
 		return (Datum) 0;
 
@@ -530,19 +639,27 @@ ras_list(PG_FUNCTION_ARGS)
 	 * Each id once: a split filter's calls overlap, and a page may repeat
 	 * rows of the one before.
 	 */
-	{
-		sink.seen_ids = ras_rows_seen_set();
-		for (int a = 0; a < sink.tupdesc->natts; a++)
-			if (sink.columns[a].path && strcmp(sink.columns[a].path, e->id_field) == 0)
-				sink.id_attno = a;
-	}
+	sink.seen_ids = ras_rows_seen_set();
+	sink.id_attno = -1;
+	for (int a = 0; a < sink.natts; a++)
+		if (sink.columns[a].path && strcmp(sink.columns[a].path, e->id_field) == 0)
+			sink.id_attno = a;
 
-	page_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras page",
-									 ALLOCSET_DEFAULT_SIZES);
-	do
+	values = palloc(sizeof(Datum) * Max(sink.natts, 1));
+	nulls = palloc(sizeof(bool) * Max(sink.natts, 1));
+	row_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras row", ALLOCSET_DEFAULT_SIZES);
+	cursor = ras_list_open(conn, call, scope_id, &sink);
+	for (;;)
 	{
-		fetch_pages(conn, call, scope_id, &sink, page_ctx);
-	} while ((sink.max_rows == 0 || sink.nrows < sink.max_rows) && next_combination(call));
-	MemoryContextDelete(page_ctx);
+		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+		bool		got = ras_list_next(cursor, values, nulls);
+
+		if (got)
+			tuplestore_putvalues(ts, sink.tupdesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(row_ctx);
+		if (!got)
+			break;
+	}
 	return (Datum) 0;
 }

@@ -275,33 +275,77 @@ typedef struct RasEntity
 
 extern const RasEntity *ras_entity_by_name(const char *sql_name);
 extern const char *ras_col_type_name(RasColType type);
+extern Oid	ras_col_type_oid(RasColType type);
 
-/* ---------- listings (json.c, rows.c) ---------- */
+/* ---------- listings (json.c, rows.c, list.c) ---------- */
 typedef struct RasRowSink
 {
-	Tuplestorestate *tupstore;
 	TupleDesc	tupdesc;
-	const RasColumn *columns;	/* indexed by attribute number - 1 */
+	int			natts;
+	const RasColumn *columns;	/* per attribute; name NULL: not a column of ours */
+	bool	   *needed;			/* per attribute; NULL: every one */
 	int64		max_rows;		/* 0: no limit */
 	int64		nrows;
-	struct HTAB *seen_ids;		/* dedupe across split calls; NULL: off */
+	struct HTAB *seen_ids;		/* ids returned so far; NULL: no dedupe */
 	int			id_attno;		/* 0-based attribute of the id, -1: none */
 	struct RasRowPlan *plan;	/* compiled column paths (rows.c) */
-	const char *what;			/* "campaign", for messages about bad values */
+	const char *what;			/* "campaigns", for messages about bad values */
 } RasRowSink;
 
-typedef struct RasPageInfo
+/* One page of a listing, read row by row. */
+typedef struct RasPage
 {
 	int			nitems;			/* elements on the page */
-	char	   *next_token;		/* palloc'd, NULL on the last page */
-} RasPageInfo;
+	char	   *next_token;		/* NULL on the last page */
+	struct JsonbIterator *it;	/* NULL once read */
+} RasPage;
 
-/* ---------- listings as rows (rows.c) ---------- */
 extern void ras_rows_prepare(RasRowSink *sink);
 extern struct HTAB *ras_rows_seen_set(void);
-extern bool ras_rows_full(const RasRowSink *sink);
-extern void ras_rows_page(const char *body, size_t len, const char *array_key,
-						  RasRowSink *sink, RasPageInfo *page);
+extern void ras_rows_open(const char *body, size_t len, const char *array_key, RasPage *page);
+extern bool ras_rows_next(RasPage *page, RasRowSink *sink, Datum *values, bool *nulls);
+
+/* A listing: its filters (from arguments or pushed-down quals) and its pages. */
+typedef struct RasFilterValues
+{
+	const RasFilter *filter;
+	Datum	   *values;			/* text datums (INCLUDE, ARRAY, QUERY_TERM) */
+	int			nvalues;
+	bool		flag;			/* BOOL_INCLUDE */
+	char	   *match;			/* QUERY_TERM match type; SCALAR, OBJECT value */
+	int			chunk;			/* current chunk when split */
+	int			nchunks;
+} RasFilterValues;
+
+typedef struct RasListCall
+{
+	const RasEntity *entity;
+	RasFilterValues *filters;
+	int			nfilters;		/* only those given */
+	bool		empty;			/* a filter with no values: nothing matches */
+} RasListCall;
+
+typedef struct RasListCursor RasListCursor;
+
+/* What a listing cost, for EXPLAIN ANALYZE. */
+typedef struct RasListStats
+{
+	int64		requests;
+	int64		pages;
+	int64		rows_received;
+	int64		retries;
+} RasListStats;
+
+extern RasListCall *ras_list_call_new(const RasEntity *e);
+extern RasFilterValues *ras_list_call_add(RasListCall *call, const RasFilter *f);
+extern void ras_list_call_done(RasListCall *call);
+extern RasColumn *ras_list_map_columns(const RasEntity *e, TupleDesc tupdesc, bool strict);
+extern RasListCursor *ras_list_open(RasConn *conn, RasListCall *call, const char *scope_id,
+									RasRowSink *sink);
+extern bool ras_list_next(RasListCursor *c, Datum *values, bool *nulls);
+extern void ras_list_rewind(RasListCursor *c);
+extern const RasListStats *ras_list_stats(const RasListCursor *c);
+extern char *ras_list_describe(const RasListCall *call);
 
 extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
 extern char *ras_json_member_text(JsonbContainer *obj, const char *key);

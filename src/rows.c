@@ -2,12 +2,13 @@
  * rows.c
  *     Pages of a listing as typed rows.
  *
- * A page is parsed once, by PostgreSQL's own JSON parser, into jsonb.  Each
- * listed object is then a binary container inside it: the raw column is a
- * copy of its bytes, and every typed column is a keyed lookup in it, formed
- * as a Datum directly (numbers are already numeric; ISO dates and times take
- * a fast path).  Measured against json-c plus building jsonb from its tree,
- * this is about twice as fast and allocates nothing outside memory contexts.
+ * A page is parsed once, by PostgreSQL's own JSON parser, into jsonb, and
+ * read row by row.  Each listed object is a binary container inside it: the
+ * raw column is a copy of its bytes, and every typed column is a keyed
+ * lookup in it, formed as a Datum directly (numbers are already numeric; ISO
+ * dates and times take a fast path).  Only the columns a caller needs are
+ * formed.  Measured against json-c plus building jsonb from its tree, this
+ * is about twice as fast and allocates nothing outside memory contexts.
  */
 #include "postgres.h"
 
@@ -50,8 +51,6 @@ typedef struct RasRowPlan RasRowPlan;
 struct RasRowPlan
 {
 	ColumnPath *paths;			/* per attribute */
-	Datum	   *values;
-	bool	   *nulls;
 };
 
 static void
@@ -89,24 +88,17 @@ compile_path(const char *path, ColumnPath *cp)
 	}
 }
 
+/* Compiles the sink's column paths; sink->natts and columns must be set. */
 void
 ras_rows_prepare(RasRowSink *sink)
 {
-	int			natts = sink->tupdesc->natts;
+	int			natts = sink->natts;
 	RasRowPlan *plan = palloc0(sizeof(RasRowPlan));
 
-	plan->paths = palloc0(sizeof(ColumnPath) * natts);
-	plan->values = palloc0(sizeof(Datum) * natts);
-	plan->nulls = palloc0(sizeof(bool) * natts);
+	plan->paths = palloc0(sizeof(ColumnPath) * Max(natts, 1));
 	for (int a = 0; a < natts; a++)
 		compile_path(sink->columns[a].path, &plan->paths[a]);
 	sink->plan = plan;
-}
-
-bool
-ras_rows_full(const RasRowSink *sink)
-{
-	return sink->max_rows > 0 && sink->nrows >= sink->max_rows;
 }
 
 /* Replaces *array by its first object element whose member key is value. */
@@ -567,51 +559,49 @@ first_sighting(RasRowSink *sink, JsonbContainer *item)
 	return !found;
 }
 
-/* One listed object as a row; Datums are formed in the current context. */
+/*
+ * One listed object as a row; Datums are formed in the current context.
+ * Only the attributes the sink needs are formed (a foreign scan's
+ * projection); the others are NULL.
+ */
 static void
-put_row(RasRowSink *sink, JsonbValue *item)
+form_row(RasRowSink *sink, JsonbValue *item, Datum *values, bool *nulls)
 {
 	RasRowPlan *plan = sink->plan;
 
-	for (int a = 0; a < sink->tupdesc->natts; a++)
+	for (int a = 0; a < sink->natts; a++)
 	{
 		JsonbValue	v;
 		JsonbValue *found = NULL;
 
+		nulls[a] = true;
+		if (sink->columns[a].name == NULL || (sink->needed && !sink->needed[a]))
+			continue;
 		if (sink->columns[a].type == RAS_COL_RAW)
 			found = item;
 		else if (follow(item->val.binary.data, &plan->paths[a], &v))
 			found = &v;
-		plan->nulls[a] = found == NULL || found->type == jbvNull;
-		if (!plan->nulls[a] && !column_datum(found, sink->columns[a].type, &plan->values[a]))
+		nulls[a] = found == NULL || found->type == jbvNull;
+		if (!nulls[a] && !column_datum(found, sink->columns[a].type, &values[a]))
 		{
 			bad_value(sink, &sink->columns[a], found);
-			plan->nulls[a] = true;
+			nulls[a] = true;
 		}
 	}
-	tuplestore_putvalues(sink->tupstore, sink->tupdesc, plan->values, plan->nulls);
-	sink->nrows++;
 }
 
 /*
- * Puts every object of one page into the sink, and returns how many the page
- * held and its nextToken.  All allocations are in the caller's (per-page)
- * context, except each row's Datums, which live in a context reset per row.
+ * Opens one page of a listing: parsed once, its list found, its nextToken
+ * read.  The page lives in the current memory context.
  */
 void
-ras_rows_page(const char *body, size_t len, const char *array_key, RasRowSink *sink,
-			  RasPageInfo *page)
+ras_rows_open(const char *body, size_t len, const char *array_key, RasPage *page)
 {
 	Jsonb	   *doc = ras_json_to_jsonb(body, len);
 	JsonbContainer *list = NULL;
 	JsonbValue	v;
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
-	MemoryContext row_ctx;
-	MemoryContext old;
 
-	page->nitems = 0;
-	page->next_token = NULL;
+	memset(page, 0, sizeof(*page));
 	if (array_key == NULL)
 	{
 		if (!JB_ROOT_IS_ARRAY(doc) || JB_ROOT_IS_SCALAR(doc))
@@ -636,11 +626,22 @@ ras_rows_page(const char *body, size_t len, const char *array_key, RasRowSink *s
 	}
 	if (list == NULL)
 		return;
-
 	page->nitems = JsonContainerSize(list);
-	row_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras row", ALLOCSET_DEFAULT_SIZES);
-	it = JsonbIteratorInit(list);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE && !ras_rows_full(sink))
+	page->it = JsonbIteratorInit(list);
+}
+
+/*
+ * The next row of the page into values/nulls (formed in the current
+ * context); false when the page has no more.  Objects whose id was already
+ * returned are skipped.
+ */
+bool
+ras_rows_next(RasPage *page, RasRowSink *sink, Datum *values, bool *nulls)
+{
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	while (page->it != NULL && (tok = JsonbIteratorNext(&page->it, &v, true)) != WJB_DONE)
 	{
 		if (tok != WJB_ELEM)
 			continue;
@@ -648,10 +649,9 @@ ras_rows_page(const char *body, size_t len, const char *array_key, RasRowSink *s
 			ras_unexpected_answer("a list item is not an object");
 		if (!first_sighting(sink, v.val.binary.data))
 			continue;
-		old = MemoryContextSwitchTo(row_ctx);
-		put_row(sink, &v);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(row_ctx);
+		form_row(sink, &v, values, nulls);
+		return true;
 	}
-	MemoryContextDelete(row_ctx);
+	page->it = NULL;
+	return false;
 }
