@@ -20,7 +20,7 @@ import web
 from state import State
 
 # Feature modules whose ROUTES are served, in this order; missing optional ones are skipped.
-CORE_MODULES = ["auth", "profiles", "retailers", "entities"]
+CORE_MODULES = ["auth", "profiles", "retailers", "entities", "v1"]
 OPTIONAL_MODULES = ["products", "reports"]
 REQUEST_LOG_LIMIT = 20000
 REDACTED = "***"
@@ -46,6 +46,7 @@ class Route:
         self.auth = options.get("auth", True)
         self.scope = options.get("scope", True)
         self.error = options.get("error", web.error)
+        self.client_header = options.get("client_header", auth.CLIENT_HEADER)
 
 
 class Router:
@@ -177,7 +178,7 @@ class Simulator:
             return not_routed(req, found)
         with self.lock:
             if route.auth:
-                refused = auth.check(req, route.scope, route.error)
+                refused = auth.check(req, route.scope, route.error, route.client_header)
                 if refused is not None:
                     return refused
             try:

@@ -9,7 +9,8 @@ Token endpoint errors follow LWA (RFC 6749 shape, {"error", "error_description"}
 
 API calls (every route unless its options say "auth": False):
 - 401 UNAUTHORIZED: no "Authorization: Bearer <token>", an unknown or expired token,
-  no Amazon-Advertising-API-ClientId header, or a client id other than the token's;
+  no Amazon-Advertising-API-ClientId header (v1 routes: Amazon-Ads-ClientId, the route
+  option "client_header"), or a client id other than the token's;
 - 400 INVALID_ARGUMENT: no Amazon-Advertising-API-Scope on a route that needs one;
 - 403 ACCESS_DENIED: a scope that is not one of the seeded profiles.
 Access tokens survive POST /_sim/reset (they belong to Amazon, not to the advertiser);
@@ -132,8 +133,12 @@ ROUTES = [
 
 # ---------------------------------------------------------------------- API header check
 
-def check(req, needs_scope, error):
-    """None when the caller may proceed, else the error Response (built with ``error``)."""
+CLIENT_HEADER = "Amazon-Advertising-API-ClientId"
+
+
+def check(req, needs_scope, error, client_header=CLIENT_HEADER):
+    """None when the caller may proceed, else the error Response (built with ``error``).
+    ``client_header``: where the route takes the client id (v1: Amazon-Ads-ClientId)."""
     header = req.headers.get("Authorization") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -141,13 +146,12 @@ def check(req, needs_scope, error):
     owner = req.sim.tokens.client_of(token.strip())
     if owner is None:
         return error(401, "UNAUTHORIZED", "The access token is invalid or has expired")
-    client_id = req.client_id
+    client_id = (req.headers.get(client_header) or "").strip()
     if not client_id:
-        return error(401, "UNAUTHORIZED",
-                     "Missing Amazon-Advertising-API-ClientId header")
+        return error(401, "UNAUTHORIZED", "Missing %s header" % client_header)
     if client_id != owner:
         return error(401, "UNAUTHORIZED",
-                     "Amazon-Advertising-API-ClientId does not match the access token")
+                     "%s does not match the access token" % client_header)
     if needs_scope:
         scope = req.profile_id
         if not scope:

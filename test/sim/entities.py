@@ -334,6 +334,7 @@ def create(req, group):
     success, partial, failures = [], [], []
     for index, raw in enumerate(items):
         errs = family.errors(group, "create", index)
+        ctx.warnings = family.errors(group, "create", index)
         kind = family.item_kind(ctx, group, raw, errs)
         item = _clean(kind.create_schema, raw, errs) if kind is not None else {}
         parents = _resolve_parents(ctx, kind, item, errs) if not errs else None
@@ -342,7 +343,6 @@ def create(req, group):
         if errs:
             failures.append({"index": index, "errors": errs.items})
             continue
-        ctx.warnings = family.errors(group, "create", index)
         entity_id = ctx.state.ids.next()
         data = {kind.id_field: entity_id}
         data.update(kind.build(ctx, item, parents))
@@ -406,6 +406,7 @@ def update(req, group):
     success, partial, failures = [], [], []
     for index, raw in enumerate(items):
         errs = family.errors(group, "update", index)
+        ctx.warnings = family.errors(group, "update", index)
         kind, entity = family.locate(ctx, group, raw, errs)
         changes = _clean(kind.update_schema, raw, errs) if kind is not None else {}
         if not errs:
@@ -426,7 +427,6 @@ def update(req, group):
         if errs:
             failures.append({"index": index, "errors": errs.items})
             continue
-        ctx.warnings = family.errors(group, "update", index)
         if changes:
             ctx.forget_identity(kind, entity.data)
             kind.apply(entity.data, changes)

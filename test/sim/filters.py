@@ -20,7 +20,8 @@ def _is_string(item):
 
 class Filter:
     def __init__(self, name, value, max_items, shape="include", allowed=None,
-                 valid=_is_string, key=None, hint=None, include_required=True):
+                 valid=_is_string, key=None, hint=None, include_required=True,
+                 min_items=0):
         self.name = name
         self.value = value          # entity data -> the value compared
         self.max_items = max_items
@@ -30,6 +31,7 @@ class Filter:
         self.key = key              # wanted item -> comparable value (default: itself)
         self.hint = hint            # data field the values select (lets stores skip)
         self.include_required = include_required
+        self.min_items = min_items  # v1 filters: minItems 1 (an empty include is a 400)
 
     def parse(self, raw, errs):
         """The wanted values, or None when the filter selects nothing to check or is bad
@@ -66,6 +68,11 @@ class Filter:
         if len(raw) > self.max_items:
             errs.out_of_range(path, "TOO_HIGH", "%s must have at most %d items"
                               % (path, self.max_items), len(raw), 0, self.max_items)
+            return None
+        if len(raw) < self.min_items:
+            errs.out_of_range(path, "TOO_LOW", "%s must have at least %d items"
+                              % (path, self.min_items), len(raw), self.min_items,
+                              self.max_items)
             return None
         for i, item in enumerate(raw):
             where = "%s[%d]" % (path, i)

@@ -64,8 +64,9 @@ class Errors:
     def malformed(self, field, reason, message, trigger=None):
         self.add("malformedValueError", reason, message, field, trigger)
 
-    def out_of_range(self, field, reason, message, trigger=None, lower=None, upper=None):
-        self.add("rangeError", reason, message, field, trigger,
+    def out_of_range(self, field, reason, message, trigger=None, lower=None, upper=None,
+                     code=None):
+        self.add("rangeError", reason, message, field, trigger, code=code,
                  lowerLimit=_limit(lower), upperLimit=_limit(upper))
 
 
@@ -210,11 +211,60 @@ class Date(Field):
         return MISSING
 
 
+_DATE_TIME_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_date_time(text):
+    """An aware datetime from an RFC 3339 string (Z or offset), or None."""
+    if not isinstance(text, str) or not _DATE_TIME_RE.fullmatch(text):
+        return None
+    value = text[:-1] + "+00:00" if text.endswith("Z") else text
+    main, _, rest = value.partition(".")
+    if rest:  # fromisoformat (Python < 3.11) takes at most 6 fraction digits
+        digits = rest[:-6]
+        value = main + "." + (digits + "000000")[:6] + rest[-6:]
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class DateTime(Field):
+    """An RFC 3339 date-time (v1 startDateTime etc.); kept as given."""
+
+    def convert(self, value, errs, path):
+        if parse_date_time(value) is None:
+            errs.add("dateError", "INVALID_DATE", "%s must be an ISO-8601 date-time with a "
+                     "time zone, e.g. 2025-01-01T00:00:00Z" % _leaf(path), path, value)
+            return MISSING
+        return value
+
+
+class Json(Field):
+    """A JSON value of a given type (default object) kept as given: the parts of an item
+    the simulator stores and echoes without looking inside."""
+
+    TYPES = {"object": dict, "array": list, "string": str}
+
+    def __init__(self, type_name="object", **kw):
+        super().__init__(**kw)
+        self.type_name = type_name
+
+    def convert(self, value, errs, path):
+        if not isinstance(value, self.TYPES[self.type_name]):
+            errs.malformed(path, "PATTERN_NOT_MATCHED", "%s must be an %s"
+                           % (_leaf(path), self.type_name), value)
+            return MISSING
+        return json.loads(json.dumps(value))
+
+
 class Array(Field):
-    def __init__(self, item, max_items=None, **kw):
+    def __init__(self, item, max_items=None, min_items=0, **kw):
         super().__init__(**kw)
         self.item = item
         self.max_items = max_items
+        self.min_items = min_items
 
     def convert(self, value, errs, path):
         if not isinstance(value, list):
@@ -222,7 +272,13 @@ class Array(Field):
             return MISSING
         if self.max_items is not None and len(value) > self.max_items:
             errs.out_of_range(path, "TOO_HIGH", "%s must have at most %d items"
-                              % (_leaf(path), self.max_items), len(value), 0, self.max_items)
+                              % (_leaf(path), self.max_items), len(value), 0, self.max_items,
+                              code="FIELD_SIZE_IS_ABOVE_MAXIMUM_LIMIT")
+            return MISSING
+        if len(value) < self.min_items:
+            errs.out_of_range(path, "TOO_LOW", "%s must have at least %d items"
+                              % (_leaf(path), self.min_items), len(value), self.min_items,
+                              self.max_items, code="FIELD_SIZE_IS_BELOW_MINIMUM_LIMIT")
             return MISSING
         out = []
         ok = True

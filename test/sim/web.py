@@ -15,6 +15,8 @@ A feature module is a plain Python module in this directory that defines
 - ``options`` (dict, all optional):
   ``{"auth": False}``: no token / client-id / scope check (token endpoint, downloads);
   ``{"scope": False}``: a valid token is needed but no Amazon-Advertising-API-Scope;
+  ``{"client_header": name}``: the header carrying the client id (default
+  Amazon-Advertising-API-ClientId; the v1 routes use Amazon-Ads-ClientId);
   ``{"error": fn}``: ``fn(status, code, message) -> Response`` builds this route's error
   bodies (auth failures, injected faults); default ``error`` below ({"code", "message"}).
 
