@@ -302,10 +302,11 @@ class HostileTest(lib.RasTestCase):
                     self.assertEqual(r["path"], "/auth/o2/token", "an API call went out: %r" % r)
 
     # ------------------------------------------------------------------ c. download URL
-    def report_sql(self, offset, extra=""):
-        return (f"SELECT ras.report('spCampaigns', current_date - {offset + 2}, "
+    @staticmethod
+    def report_expr(offset):
+        return (f"ras.report('spCampaigns', current_date - {offset + 2}, "
                 f"current_date - {offset}, max_age => '0'::interval, "
-                f"timeout => '60 seconds'{extra})")
+                f"timeout => '60 seconds')")
 
     def test_c_report_download_url_schemes(self):
         listener = Listener()
@@ -322,8 +323,9 @@ class HostileTest(lib.RasTestCase):
                                 "action": "json_patch", "when": {"status": "COMPLETED"},
                                 "ops": [{"op": "set", "path": "url", "value": url}]})
                     before = listener.connections
+                    self.log_since = self.hostile("GET", "/_hostile/log?since=0")["next"]
                     _, _, err = run(ON + "SELECT count(*) FROM ras.report_rows("
-                                    + self.report_sql(10 + n) + ")", timeout=120)
+                                    + self.report_expr(10 + n) + ")", timeout=120)
                     self.assertIsNotNone(err)
                     self.assertEqual(err.sqlstate, "58000", err.output)
                     self.assertIn("report download URL that ras does not fetch", err.output)
@@ -339,7 +341,7 @@ class HostileTest(lib.RasTestCase):
                 self.rules({"path": "^/reporting/reports/[^/]+$", "method": "GET",
                             "action": "json_patch", "when": {"status": "COMPLETED"},
                             "ops": [{"op": "set", "path": "fileSize", "value": size}]})
-                _, _, err = run(ON + self.report_sql(60 + n))
+                _, _, err = run(ON + "SELECT " + self.report_expr(60 + n))
                 self.assertIsNotNone(err)
                 self.assertEqual(err.sqlstate, "58000", err.output)
 
@@ -348,6 +350,7 @@ class HostileTest(lib.RasTestCase):
         """Creates n campaigns through the hostile server with rule on the first batch;
         checks one row per item, ids that belong to their item, "outcome unknown" and a
         WARNING for the rest, and that the simulator never got the create twice."""
+        self.log_since = self.hostile("GET", "/_hostile/log?since=0")["next"]
         self.rules(dict(rule, path="^/ras/v1/campaigns$", method="POST", times=1))
         items = campaign_items(prefix, n)
         rows, stderr, err = run(ON + "SELECT idx, ok, id, error FROM ras.create_campaigns("
