@@ -251,8 +251,11 @@ def delivery_status(ctx, kind, data):
         found = ctx.lookup("campaigns", data["campaignId"])
         campaign = found.data if found is not None else None
     if campaign is not None:
-        end = v.parse_date_time(campaign.get("endDateTime"))
-        start = v.parse_date_time(campaign.get("startDateTime"))
+        flights = campaign.get("flights") or [{}]   # DSP: the flights bound the campaign
+        end = v.parse_date_time(campaign.get("endDateTime") or max(
+            flight.get("endDateTime", "") for flight in flights))
+        start = v.parse_date_time(campaign.get("startDateTime") or min(
+            flight.get("startDateTime", "") for flight in flights))
         if end is not None and end < ctx.moment:
             reasons.append("CAMPAIGN_END_DATE_REACHED")
         elif start is not None and start > ctx.moment:

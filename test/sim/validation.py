@@ -152,7 +152,8 @@ class Enum(Field):
         if value not in self.allowed or not isinstance(value, str):
             errs.out_of_range(path, "INVALID_ENUM_VALUE", "%s must be one of %s"
                               % (_leaf(path), ", ".join(self.allowed)), value)
-            errs.items[-1]["errorValue"]["rangeError"]["allowed"] = list(self.allowed)
+            if "errorValue" in errs.items[-1]:  # RAS errors list the allowed values
+                errs.items[-1]["errorValue"]["rangeError"]["allowed"] = list(self.allowed)
             return MISSING
         return value
 
