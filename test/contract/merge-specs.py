@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Merge Amazon's published OpenAPI files into one document for the validating proxy.
 
-Prism (`prism proxy --errors SPEC UPSTREAM`) takes a single spec, and `ras` talks to five
-Amazon API families, so the tests check traffic against one merged copy:
+Prism (`prism proxy --errors SPEC UPSTREAM`) takes a single spec, and `ras` talks to six
+Amazon API families (RAS, retailers, profiles, product selector, reports v3, Amazon Ads
+API v1), so the tests check traffic against one merged copy:
 
     python3 test/contract/merge-specs.py [--specs DIR] [--out FILE]
 
@@ -26,6 +27,7 @@ SOURCES = [
     ("Profiles_prod_3p.json", "Profiles"),
     ("ProductSelector_prod_3p.json", "ProductSelector"),
     ("OfflineReport_prod_3p.json", "Report"),
+    ("amazon-ads-v1-all.json", "AdsV1"),
 ]
 
 
@@ -111,6 +113,51 @@ def gateway_errors_everywhere(doc):
                 })
 
 
+# Amazon Ads API v1 (amazon-ads-v1-all.json): the defects of shared/design/v1.md section 1,
+# "Spec defects a validating proxy will trip on".
+
+def v1_errors_index_any_position(doc):
+    # ErrorsIndex (the "error" items of every v1 207) has index maximum 0, so an error
+    # at any position but the first fails validation; the success/partial items allow
+    # 0..999. Give it the same range.
+    index = _schema(doc, "ErrorsIndex")["properties"]["index"]
+    if index.get("maximum") != 0:
+        raise SystemExit("patch target changed: ErrorsIndex.index.maximum")
+    index["maximum"] = 999
+
+
+def v1_budget_currency_optional(doc):
+    # CreateMonetaryBudget requires currencyCode, but Amazon's own SP/SB create examples
+    # send only {"value": ...} (the account's currency applies); answers always carry it
+    # (MonetaryBudget keeps it required).
+    schema = _schema(doc, "CreateMonetaryBudget")
+    if "currencyCode" not in schema.get("required", []):
+        raise SystemExit("patch target changed: CreateMonetaryBudget.required")
+    schema["required"] = [r for r in schema["required"] if r != "currencyCode"]
+
+
+def v1_rule_id_optional(doc):
+    # RuleCreate requires ruleId, which the service assigns; the spec's own create-rule
+    # example has none.
+    schema = _schema(doc, "RuleCreate")
+    if "ruleId" not in schema.get("required", []):
+        raise SystemExit("patch target changed: RuleCreate.required")
+    schema["required"] = [r for r in schema["required"] if r != "ruleId"]
+
+
+def v1_get_page_sizes(doc):
+    # MaxResultsQuery (the four GET lists) says 11..50, default 50, while
+    # locationIndexes pages hold 100 and deal pages 500: one definition overwrote the
+    # others when Amazon merged its files. Accept the largest documented page.
+    try:
+        schema = doc["components"]["parameters"]["MaxResultsQuery"]["schema"]
+    except KeyError:
+        raise SystemExit("patch target missing: parameter MaxResultsQuery")
+    if schema.get("maximum") != 50:
+        raise SystemExit("patch target changed: MaxResultsQuery.maximum")
+    schema["maximum"] = 500
+
+
 # Whole-request error statuses that api.md says every API family can answer.
 COMMON_ERROR_STATUSES = ["400", "401", "403", "429", "500", "502", "503", "504"]
 
@@ -133,6 +180,21 @@ PATCHES = [
      "has no 403/502/503, reports have no 502/503). Without this a simulated outage is "
      "flagged as a contract violation. The body is only required to be a JSON object.",
      gateway_errors_everywhere),
+    ("amazon-ads-v1-all.json",
+     "v1.md 1: ErrorsIndex.index maximum 0 rejects any 207 with an error item at "
+     "index >= 1.", v1_errors_index_any_position),
+    ("amazon-ads-v1-all.json",
+     "v1.md 1: CreateMonetaryBudget.currencyCode is required but Amazon's SP/SB "
+     "examples omit it.", v1_budget_currency_optional),
+    ("amazon-ads-v1-all.json",
+     "v1.md 1: RuleCreate.ruleId is required but the service assigns it.",
+     v1_rule_id_optional),
+    ("amazon-ads-v1-all.json",
+     "v1.md 1: MaxResultsQuery 11..50 is narrower than the documented GET pages "
+     "(100, 500).", v1_get_page_sizes),
+    # Not patched for v1: campaign-management maxItems (1000) and maxResults (up to 5000)
+    # are looser than the real per-product limits (v1.md 2); a looser spec never makes
+    # the proxy reject Amazon's behaviour, and the simulator enforces the real limits.
     # Deliberately NOT patched (api.md 'Known spec quirks'): the RAS campaign enums
     # dynamicBidding.strategy = [MANUAL] and placement = [PLACEMENT_TOP] are narrower than
     # their descriptions; the proxy enforces the spec's narrower set until the simulator

@@ -17,6 +17,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_sim import CLIENT_ID, PROFILE, SimProcess, call, campaign, token_form  # noqa: E402
+from test_v1 import (DSP, DSP_ACCOUNT, SB, SP, budget, dsp_ad_group, dsp_campaign,  # noqa: E402
+                     keyword, sb_campaign, sp_ad, sp_campaign)
 
 CONTRACT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "contract")
@@ -86,6 +88,23 @@ class ContractTests(unittest.TestCase):
                          "%s %s: %s" % (method, path, answer.headers.get("sl-violations")))
         self.assertEqual(answer.status, expect, "%s %s: %s" % (method, path, answer.raw[:800]))
         return answer.json
+
+    def v1(self, verb, key, body, expect=200, dsp=False):
+        """A v1 call: Amazon-Ads-ClientId, and Scope (SP/SB) or Amazon-Ads-AccountId (DSP)."""
+        changes = {"Amazon-Advertising-API-ClientId": None, "Amazon-Ads-ClientId": CLIENT_ID}
+        if dsp:
+            changes.update({"Amazon-Advertising-API-Scope": None,
+                            "Amazon-Ads-AccountId": DSP_ACCOUNT})
+        return self.via("POST", "/adsApi/v1/%s/%s" % (verb, key), body, expect=expect,
+                        **changes)
+
+    def prism_violations(self):
+        """Violation / termination lines Prism logged so far (warnings included)."""
+        self.log.flush()
+        time.sleep(0.3)   # prism writes its log lines asynchronously
+        with open(self.log.name, encoding="utf-8", errors="replace") as fh:
+            return [line for line in fh if "Violation" in line
+                    or "Request terminated with error" in line]
 
     def fault(self, **spec):
         answer = call(self.sim.port, "POST", "/_sim/faults", {"faults": [spec]})
@@ -181,6 +200,112 @@ class ContractTests(unittest.TestCase):
             self.via("POST", "/ras/v1/%s/delete" % path, {id_filter: {"include": ids}},
                      expect=207)
         self.via("POST", "/ras/v1/campaigns/list", {"stateFilter": {"include": ["ARCHIVED"]}})
+
+    def test_v1_sponsored_products(self):
+        before = len(self.prism_violations())
+        created = self.v1("create", "campaigns", {"campaigns": [
+            sp_campaign("V1 Manual"), sp_campaign("V1 Auto", True, endDateTime=
+                                                  "2099-01-01T00:00:00Z"),
+            sp_campaign("V1 Manual"), sp_campaign("Low", budgets=[budget(0.5)]),
+            sp_campaign("Tagged", tags=[{"key": "k", "value": "1"},
+                                        {"key": "k", "value": "2"}])]}, expect=207)
+        self.assertEqual(len(created["error"]), 2)
+        self.assertEqual(len(created["partialSuccess"]), 1)
+        manual, auto = [s["campaign"]["campaignId"] for s in created["success"]]
+        self.v1("create", "campaigns", {"campaigns": [sb_campaign("V1 Brand")]}, expect=207)
+        groups = self.v1("create", "adGroups", {"adGroups": [
+            {"adProduct": SP, "campaignId": cid, "name": "g", "state": "ENABLED",
+             "bid": {"defaultBid": bid}}
+            for cid, bid in ((manual, 1), (auto, 1), ("1", 1), (manual, 0.01))]},
+            expect=207)
+        manual_ag, auto_ag = [s["adGroup"]["adGroupId"] for s in groups["success"]]
+        ads = self.v1("create", "ads", {"ads": [sp_ad(manual_ag), sp_ad(manual_ag),
+                                                sp_ad("1")]}, expect=207)
+        ad = ads["success"][0]["ad"]["adId"]
+        targets = self.v1("create", "targets", {"targets": [
+            keyword(SP, "shoes", ad_group_id=manual_ag, bid={"bid": 1.5}),
+            keyword(SP, "cheap", campaign_id=manual, negative=True),
+            keyword(SP, "positive in auto", ad_group_id=auto_ag),
+            keyword(SP, "low", ad_group_id=manual_ag, bid={"bid": 0.001}),
+            {"adProduct": SP, "adGroupId": manual_ag, "state": "ENABLED", "negative": False,
+             "targetType": "PRODUCT", "targetDetails": {"productTarget": {
+                 "product": {"productId": "B000000003"}, "productIdType": "ASIN",
+                 "matchType": "PRODUCT_EXACT"}}}]}, expect=207)
+        target = targets["success"][0]["target"]["targetId"]
+        for key in ("campaigns", "adGroups", "ads", "targets"):
+            self.v1("query", key, {"adProductFilter": {"include": [SP]}, "maxResults": 2})
+        self.v1("query", "campaigns", {"adProductFilter": {"include": [SB]}})
+        self.v1("query", "targets", {
+            "adProductFilter": {"include": [SP]},
+            "keywordFilter": {"include": ["shoes"], "queryTermMatchType": "BROAD_MATCH"},
+            "matchTypeFilter": {"include": ["EXACT"]}, "negativeFilter": {"include": [False]},
+            "stateFilter": {"include": ["ENABLED"]}, "targetTypeFilter": {"include": [
+                "KEYWORD"]}})
+        self.v1("query", "campaigns", {"adProductFilter": {"include": [SP]},
+                                       "nameFilter": {"include": ["v1"],
+                                                      "queryTermMatchType": "BROAD_MATCH"}})
+        self.v1("query", "campaigns", {"adProductFilter": {"include": [SP]},
+                                       "nextToken": "bogus"}, expect=400)
+        self.v1("update", "campaigns", {"campaigns": [
+            {"campaignId": manual, "name": "Renamed", "state": "PAUSED",
+             "endDateTime": None}, {"campaignId": "1", "state": "PAUSED"}]}, expect=207)
+        self.v1("update", "adGroups", {"adGroups": [
+            {"adGroupId": manual_ag, "bid": {"defaultBid": 2}}, {"adGroupId": "1"}]},
+            expect=207)
+        self.v1("update", "ads", {"ads": [{"adId": ad, "state": "PAUSED"}]}, expect=207)
+        self.v1("update", "targets", {"targets": [{"targetId": target, "bid": {"bid": 2}},
+                                                  {"targetId": "1", "state": "PAUSED"}]},
+                expect=207)
+        for key, ids in (("targets", [target, "1"]), ("ads", [ad]),
+                         ("adGroups", [manual_ag]), ("campaigns", [manual, "1"])):
+            self.v1("delete", key, {key[:-1] + "Ids": ids}, expect=207)
+        self.v1("query", "campaigns", {"adProductFilter": {"include": [SP]},
+                                       "stateFilter": {"include": ["ARCHIVED"]}})
+        self.v1("create", "campaigns", {"campaigns": [sp_campaign("c%d" % i)
+                                                      for i in range(11)]}, expect=413)
+        self.assertEqual(self.prism_violations()[before:], [])
+
+    def test_v1_dsp(self):
+        before = len(self.prism_violations())
+        created = self.v1("create", "campaigns", {"campaigns": [
+            dsp_campaign("DSP"), dsp_campaign("Live", state="ENABLED")]}, expect=207, dsp=True)
+        campaign_id = created["success"][0]["campaign"]["campaignId"]
+        groups = self.v1("create", "adGroups", {"adGroups": [
+            dsp_ad_group(campaign_id), dsp_ad_group(campaign_id, "low",
+                                                    bid={"baseBid": 0.01})]},
+            expect=207, dsp=True)
+        ad_group_id = groups["success"][0]["adGroup"]["adGroupId"]
+        ads = self.v1("create", "ads", {"ads": [{
+            "adProduct": DSP, "adType": "DISPLAY", "name": "Ad", "state": "ENABLED",
+            "creative": {"displayCreative": {}}}]}, expect=207, dsp=True)
+        ad_id = ads["success"][0]["ad"]["adId"]
+        assoc = self.v1("create", "adAssociations", {"adAssociations": [
+            {"adId": ad_id, "adGroupId": ad_group_id, "state": "ENABLED", "weight": 10},
+            {"adId": "1", "adGroupId": ad_group_id, "state": "ENABLED"}]},
+            expect=207, dsp=True)
+        assoc_id = assoc["success"][0]["adAssociation"]["adAssociationId"]
+        self.v1("create", "targets", {"targets": [
+            {"adProduct": DSP, "adGroupId": ad_group_id, "state": "ENABLED", "negative": False,
+             "targetType": "INVENTORY_SOURCE", "targetDetails": {"inventorySourceTarget": {
+                 "inventorySourceType": "AMAZON",
+                 "inventorySourceId": {"defaultValue": "amz"}}}}]}, expect=207, dsp=True)
+        for key in ("campaigns", "adGroups", "ads", "targets"):
+            self.v1("query", key, {"adProductFilter": {"include": [DSP]}}, dsp=True)
+        self.v1("query", "adAssociations", {"adIdFilter": {"include": [ad_id]}}, dsp=True)
+        self.v1("update", "campaigns", {"campaigns": [{"campaignId": campaign_id,
+                                                       "state": "ENABLED"}]},
+                expect=207, dsp=True)
+        self.v1("update", "adAssociations", {"adAssociations": [
+            {"adAssociationId": assoc_id, "weight": 20}]}, expect=207, dsp=True)
+        self.v1("delete", "adAssociations", {"adAssociationIds": [assoc_id, "1"]},
+                expect=207, dsp=True)
+        self.v1("delete", "campaigns", {"campaignIds": [campaign_id]}, expect=207, dsp=True)
+        self.v1("query", "campaigns", {"adProductFilter": {"include": [DSP]}}, expect=403)
+        for status in (429, 500, 503):
+            self.fault(kind="status", status=status, path="/adsApi/v1/")
+            self.v1("query", "campaigns", {"adProductFilter": {"include": [DSP]}},
+                    expect=status, dsp=True)
+        self.assertEqual(self.prism_violations()[before:], [])
 
     def test_error_statuses(self):
         self.via("POST", "/ras/v1/campaigns/list", {}, expect=401, Authorization="Bearer no")
