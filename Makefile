@@ -3,11 +3,12 @@ EXTENSION = ras
 MODULE_big = ras
 OBJS = src/ras.o src/options.o src/http.o src/auth.o src/api.o src/body.o \
        src/util.o src/secrets.o src/json.o src/rows.o src/entity.o src/list.o src/mutate.o \
-       src/report.o src/report_catalog.o src/report_jobs.o src/report_stream.o
+       src/report.o src/report_catalog.o src/report_jobs.o src/report_stream.o \
+       src/fdw.o
 DATA = $(wildcard ras--*.sql)
 PGFILEDESC = "ras - the Amazon Ads API as SQL"
 
-REGRESS = setup options profiles retailers faults campaigns filters mutations products reports security upgrade
+REGRESS = setup options profiles retailers faults campaigns filters mutations products reports fdw security upgrade
 REGRESS_OPTS = --inputdir=. --dbname=contrib_regression
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \

@@ -1230,3 +1230,46 @@ COMMENT ON FUNCTION ras.dsp_ad_associations(text[], text[], text[], bigint, text
 COMMENT ON FUNCTION ras.create_dsp_ad_associations(jsonb, text, text) IS 'creates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_ad_associations(jsonb, text, text) IS 'updates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_ad_associations(text[], text, text) IS 'archives Amazon DSP ad associations by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
+
+-- Foreign tables over the same list engine (IMPORT FOREIGN SCHEMA ras FROM
+-- SERVER ... INTO ...).  Writes stay functions.
+CREATE FUNCTION ras.fdw_handler()
+RETURNS fdw_handler
+AS 'MODULE_PATHNAME', 'ras_fdw_handler'
+LANGUAGE C STRICT;
+
+-- A ras foreign table's columns are checked when it is created or altered:
+-- each is a field of its entity, a column with a path option, or a parameter
+-- column (the scope, a required filter's column).
+CREATE FUNCTION ras.fdw_check_table(regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'ras_fdw_check_table'
+LANGUAGE C STRICT;
+
+-- SECURITY DEFINER so that a role without USAGE on schema ras can still
+-- create foreign tables of other wrappers; it only reads the catalogs.
+CREATE FUNCTION ras.fdw_ddl_check()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT DISTINCT d.objid
+             FROM pg_event_trigger_ddl_commands() d
+             JOIN pg_foreign_table t ON t.ftrelid = d.objid
+             JOIN pg_foreign_server s ON s.oid = t.ftserver
+             JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+             WHERE d.classid = 'pg_catalog.pg_class'::regclass AND w.fdwname = 'ras'
+    LOOP
+        PERFORM ras.fdw_check_table(c.objid::regclass);
+    END LOOP;
+END
+$$;
+
+CREATE EVENT TRIGGER ras_fdw_ddl_check ON ddl_command_end
+    WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
+    EXECUTE FUNCTION ras.fdw_ddl_check();
+ALTER FOREIGN DATA WRAPPER ras HANDLER ras.fdw_handler;
+COMMENT ON FUNCTION ras.fdw_handler() IS 'Foreign tables over the ras list engine: WHERE, LIMIT and column pushdown';
+COMMENT ON FUNCTION ras.fdw_check_table(regclass) IS 'Checks that a ras foreign table''s columns are fields of its entity';

@@ -40,8 +40,12 @@ LANGUAGE sql AS $$
   SELECT 'config table', c::regclass::text, '' FROM pg_extension e, unnest(e.extconfig) c
   WHERE e.extname = 'ras'
   UNION ALL
-  SELECT 'wrapper', fdwname, fdwvalidator::regproc::text || coalesce(' -- ' || obj_description(oid, 'pg_foreign_data_wrapper'), '')
+  SELECT 'wrapper', fdwname, fdwhandler::regproc::text || ' ' || fdwvalidator::regproc::text
+         || coalesce(' -- ' || obj_description(oid, 'pg_foreign_data_wrapper'), '')
   FROM pg_foreign_data_wrapper WHERE fdwname = 'ras'
+  UNION ALL
+  SELECT 'event trigger', evtname, evtevent || ' ' || evtfoid::regproc::text || ' ' || array_to_string(evttags, ',')
+  FROM pg_event_trigger WHERE evtname LIKE 'ras%'
   UNION ALL
   SELECT 'member', pg_describe_object(classid, objid, objsubid), ''
   FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'

@@ -74,7 +74,8 @@ static const RasFilter product_filters[] = {
 	{"retailer_id", "retailerInfo", RAS_FILTER_OBJECT, 0, NULL, NULL,
 	 .required = true, .member = "retailerId", .fixed = "\"retailerType\":\"RMS\""},
 	{"search", "searchStr", RAS_FILTER_SCALAR, 0, NULL, NULL},
-	{"offer_ids", "retailerOfferIds", RAS_FILTER_ARRAY, 300, NULL, NULL},
+	{"offer_ids", "retailerOfferIds", RAS_FILTER_ARRAY, 300, NULL, NULL,
+	 .column = "retailer_offer_id"},
 };
 static const RasColumn product_columns[] = {
 	{"retailer_offer_id", RAS_COL_TEXT, "retailerOfferId"},
@@ -505,4 +506,57 @@ ras_entity_by_name(const char *sql_name)
 		if (strcmp(entities[i].sql_name, sql_name) == 0)
 			return &entities[i];
 	return NULL;
+}
+
+/* Whether sql_name is an entity that can be listed (a foreign table's entity). */
+bool
+ras_entity_listable(const char *sql_name)
+{
+	const RasEntity *e = ras_entity_by_name(sql_name);
+
+	return e != NULL && e->list_path != NULL;
+}
+
+/* "profiles, retailers, ...": every listable entity, for hints. */
+char *
+ras_entity_list(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < lengthof(entities); i++)
+		if (entities[i].list_path)
+			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", entities[i].sql_name);
+	return buf.data;
+}
+
+/* The i-th entity (0-based), or NULL past the last: for IMPORT FOREIGN SCHEMA. */
+const RasEntity *
+ras_entity_at(int i)
+{
+	return i >= 0 && i < lengthof(entities) ? &entities[i] : NULL;
+}
+
+/*
+ * The column a filter constrains by equality, by the naming rule of the SQL
+ * surface: campaign_ids filters campaign_id, states state, is_negative
+ * negative.  NULL for a filter that names no column (search, product_ids of
+ * RAS, which are objects).
+ */
+const char *
+ras_filter_column(const RasFilter *f)
+{
+	size_t		len = strlen(f->arg);
+
+	if (f->column)
+		return f->column;
+	if (f->kind == RAS_FILTER_INCLUDE_JSON || f->kind == RAS_FILTER_SCALAR)
+		return NULL;
+	if (f->kind == RAS_FILTER_BOOL_INCLUDE)
+		return strncmp(f->arg, "is_", 3) == 0 ? f->arg + 3 : f->arg;
+	if (f->kind == RAS_FILTER_OBJECT)
+		return f->arg;
+	if (len > 1 && f->arg[len - 1] == 's')
+		return pnstrdup(f->arg, len - 1);
+	return f->arg;
 }

@@ -187,13 +187,69 @@ json_object_values(Datum arg, const char *name, Datum **values, int *n)
 	*n = count;
 }
 
-static RasListCall *
-read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
+/* A listing of e with no filter yet. */
+RasListCall *
+ras_list_call_new(const RasEntity *e)
 {
-	RasRasListCall *call = palloc0(sizeof(RasListCall));
+	RasListCall *call = palloc0(sizeof(RasListCall));
 
 	call->entity = e;
 	call->filters = palloc0(sizeof(RasFilterValues) * Max(e->nfilters, 1));
+	return call;
+}
+
+/* A filter of the listing, to be filled in; then ras_list_call_done(). */
+RasFilterValues *
+ras_list_call_add(RasListCall *call, const RasFilter *f)
+{
+	RasFilterValues *fv = &call->filters[call->nfilters++];
+
+	memset(fv, 0, sizeof(*fv));
+	fv->filter = f;
+	fv->nchunks = 1;
+	return fv;
+}
+
+/*
+ * Checks the values of every filter against what the API takes and splits
+ * those longer than one call allows.
+ */
+void
+ras_list_call_done(RasListCall *call)
+{
+	for (int i = 0; i < call->nfilters; i++)
+	{
+		RasFilterValues *fv = &call->filters[i];
+		const RasFilter *f = fv->filter;
+
+		if (f->kind == RAS_FILTER_BOOL_INCLUDE || f->kind == RAS_FILTER_SCALAR ||
+			f->kind == RAS_FILTER_OBJECT)
+			continue;
+		for (int v = 0; f->valid && v < fv->nvalues; v++)
+			check_valid(f, f->arg, ras_text_cstring(fv->values[v]), f->valid);
+		if (fv->nvalues == 0)
+			call->empty = true;
+		if (f->kind == RAS_FILTER_QUERY_TERM)
+		{
+			if (fv->match == NULL)
+				fv->match = "EXACT_MATCH";
+			check_valid(f, f->match_arg, fv->match, query_term_matches);
+		}
+		fv->chunk = 0;
+		fv->nchunks = 1;
+		if (f->max_per_call > 0 && fv->nvalues > f->max_per_call)
+		{
+			fv->nvalues = dedupe_values(fv->values, fv->nvalues);
+			fv->nchunks = (fv->nvalues + f->max_per_call - 1) / f->max_per_call;
+		}
+	}
+}
+
+static RasListCall *
+read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
+{
+	RasListCall *call = ras_list_call_new(e);
+
 	for (int i = 0; i < e->nfilters; i++)
 	{
 		const RasFilter *f = &e->filters[i];

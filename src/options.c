@@ -15,7 +15,9 @@
 #include "access/reloptions.h"
 #include "access/table.h"
 #include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
@@ -40,6 +42,10 @@ static const RasOption valid_options[] = {
 	{"client_id", UserMappingRelationId},
 	{"client_secret", UserMappingRelationId},
 	{"refresh_token", UserMappingRelationId},
+	{"entity", ForeignTableRelationId},
+	{"rows", ForeignTableRelationId},
+	{"pushdown", ForeignTableRelationId},
+	{"path", AttributeRelationId},
 	{NULL, InvalidOid}
 };
 
@@ -83,6 +89,8 @@ context_name(Oid context)
 {
 	return context == ForeignServerRelationId ? "server" :
 		context == UserMappingRelationId ? "user mapping" :
+		context == ForeignTableRelationId ? "foreign table" :
+		context == AttributeRelationId ? "foreign table column" :
 		context == ForeignDataWrapperRelationId ? "foreign-data wrapper" : "object";
 }
 
@@ -271,6 +279,30 @@ ras_fdw_validator(PG_FUNCTION_ARGS)
 						 errdetail("The option decides where access tokens are sent.")));
 			validate_url(def->defname, value);
 		}
+		if (strcmp(def->defname, "entity") == 0 && !ras_entity_listable(value))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"entity\": \"%s\"", value),
+					 errhint("Valid entities are: %s.", ras_entity_list())));
+		if (strcmp(def->defname, "rows") == 0)
+		{
+			char	   *end;
+			double		rows = strtod(value, &end);
+
+			if (end == value || *end != '\0' || !(rows >= 1 && rows <= 1e12))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"rows\": \"%s\"", value),
+						 errhint("Give the number of rows the table usually has, from 1 to 1e12.")));
+		}
+		if (strcmp(def->defname, "pushdown") == 0)
+			(void) defGetBoolean(def);
+		if (strcmp(def->defname, "path") == 0 && !ras_path_valid(value))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"path\": \"%s\"", value),
+					 errhint("A path names JSON members with dots, e.g. \"extendedData.servingStatus\"; "
+							 "\"*\" is the only member of an object, \"name[key=value]\" the first array element whose key is value.")));
 		if (catalog == UserMappingRelationId && value[0] == '\0')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -286,6 +318,8 @@ ras_fdw_oid(void)
 
 	return fdw->fdwid;
 }
+
+static RasConn *conn_for(ForeignServer *server, Oid userid);
 
 static bool
 server_usable(Oid serverid)
@@ -388,9 +422,8 @@ option_value(List *options, const char *name)
 
 /* The user mapping of the current user (or PUBLIC) on the server. */
 static HeapTuple
-lookup_user_mapping(Oid serverid, Oid *umid, List **options)
+lookup_user_mapping(Oid serverid, Oid userid, Oid *umid, List **options)
 {
-	Oid			userid = GetUserId();
 	HeapTuple	tp;
 	Datum		datum;
 	bool		isnull;
@@ -412,7 +445,27 @@ lookup_user_mapping(Oid serverid, Oid *umid, List **options)
 RasConn *
 ras_conn_resolve(const char *server_name)
 {
-	ForeignServer *server = resolve_server(server_name);
+	return conn_for(resolve_server(server_name), GetUserId());
+}
+
+/*
+ * The connection of a foreign scan: its table's server, with the user
+ * mapping of the role PostgreSQL's rules name (the view owner's when the
+ * table is reached through a view), after checking that role's USAGE.
+ */
+RasConn *
+ras_conn_for_server(Oid serverid, Oid userid)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+
+	if (pg_foreign_server_aclcheck(serverid, userid, ACL_USAGE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_SERVER, server->servername);
+	return conn_for(server, userid);
+}
+
+static RasConn *
+conn_for(ForeignServer *server, Oid userid)
+{
 	RasConn    *conn = palloc0(sizeof(RasConn));
 	const char *region_name = option_value(server->options, "region");
 	const RasRegion *region = region_by_name(region_name ? region_name : "NA");
@@ -430,12 +483,12 @@ ras_conn_resolve(const char *server_name)
 	while (strlen(conn->api_url) > 0 && conn->api_url[strlen(conn->api_url) - 1] == '/')
 		conn->api_url[strlen(conn->api_url) - 1] = '\0';
 
-	tp = lookup_user_mapping(server->serverid, &conn->umid, &um_options);
+	tp = lookup_user_mapping(server->serverid, userid, &conn->umid, &um_options);
 	if (tp == NULL)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_AUTH),
-				 errmsg("no user mapping for the current user on ras server \"%s\"",
-						server->servername),
+				 errmsg("no user mapping for role \"%s\" on ras server \"%s\"",
+						GetUserNameFromId(userid, false), server->servername),
 				 errhint("Run CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (client_id '...', client_secret '...', refresh_token '...').",
 						 server->servername)));
 	ReleaseSysCache(tp);

@@ -73,6 +73,7 @@ typedef enum RasScopeKind
 } RasScopeKind;
 
 extern RasConn *ras_conn_resolve(const char *server_name);
+extern RasConn *ras_conn_for_server(Oid serverid, Oid userid);
 extern const char *ras_profile_resolve(const char *profile_id);
 extern const char *ras_account_resolve(const char *account_id);
 extern void ras_check_download_url(const RasConn *conn, const char *url);
@@ -220,6 +221,8 @@ typedef struct RasFilter
 	bool		required;		/* the call is refused when the argument is NULL */
 	const char *member;			/* OBJECT: the member the value goes to */
 	const char *fixed;			/* OBJECT: members always sent, without braces */
+	const char *column;			/* the column it constrains, when the naming rule
+								 * (campaign_ids: campaign_id) does not give it */
 } RasFilter;
 
 typedef enum RasPaging
@@ -274,6 +277,11 @@ typedef struct RasEntity
 } RasEntity;
 
 extern const RasEntity *ras_entity_by_name(const char *sql_name);
+extern bool ras_entity_listable(const char *sql_name);
+extern char *ras_entity_list(void);
+extern const RasEntity *ras_entity_at(int i);
+extern const char *ras_filter_column(const RasFilter *f);
+extern bool ras_path_valid(const char *path);
 extern const char *ras_col_type_name(RasColType type);
 extern Oid	ras_col_type_oid(RasColType type);
 

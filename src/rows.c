@@ -655,3 +655,34 @@ ras_rows_next(RasPage *page, RasRowSink *sink, Datum *values, bool *nulls)
 	page->it = NULL;
 	return false;
 }
+
+/* Whether path is a column path compile_path takes (a foreign table's option). */
+bool
+ras_path_valid(const char *path)
+{
+	const char *p = path;
+
+	if (path == NULL || *path == '\0' || strlen(path) > 1000)
+		return false;
+	for (int depth = 0; p; depth++)
+	{
+		const char *dot = strchr(p, '.');
+		int			len = dot ? (int) (dot - p) : (int) strlen(p);
+		const char *bracket = memchr(p, '[', len);
+
+		if (len == 0 || depth >= RAS_MAX_PATH_DEPTH)
+			return false;
+		if (bracket)
+		{
+			const char *eq = memchr(bracket, '=', len - (bracket - p));
+
+			if (bracket == p || eq == NULL || eq == bracket + 1 || p[len - 1] != ']' ||
+				eq + 1 >= p + len - 1)
+				return false;
+		}
+		else if (memchr(p, ']', len) || memchr(p, '=', len))
+			return false;
+		p = dot ? dot + 1 : NULL;
+	}
+	return true;
+}

@@ -1,0 +1,921 @@
+/*
+ * fdw.c
+ *     Foreign tables over the list engine: IMPORT FOREIGN SCHEMA, WHERE /
+ *     LIMIT / column pushdown, streaming scans, EXPLAIN that shows the API
+ *     calls.
+ *
+ * A foreign table names its entity (table option "entity"); its columns are
+ * the entity's columns by name, columns with a "path" option for fields ras
+ * does not type, and "parameter" columns: the scope (profile_id or
+ * account_id) and a required filter's column (products' retailer_id), whose
+ * value comes from the WHERE clause and is shown on every row.
+ *
+ * Pushdown: a qual the API can express (col = value, col = ANY(array),
+ * col IN (...), a boolean column or its negation) becomes a filter of the
+ * listing, its value evaluated when the scan starts (constants, parameters,
+ * stable expressions, = ANY(ARRAY(SELECT ...)) subqueries).  Every qual is
+ * also checked locally, so the result always equals local filtering; the
+ * API only sends fewer rows.  No parameterized paths: a join never calls the
+ * API once per outer row.
+ *
+ * Pages are requested when the executor needs more rows and rows go to the
+ * executor straight from the page: no tuplestore, memory bounded by a page.
+ * Only the columns the query uses are formed.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+
+#include "ras.h"
+
+/* Rows a table is taken to have when its "rows" option does not say. */
+#define RAS_DEFAULT_ROWS	1000.0
+
+/* What planning learnt about a foreign table. */
+typedef struct TablePlan
+{
+	const RasEntity *entity;
+	double		rows;
+	bool		pushdown;
+} TablePlan;
+
+/* A pushed-down qual: which filter (or the scope), from which expression. */
+typedef enum PushKind
+{
+	PUSH_FILTER,
+	PUSH_SCOPE
+} PushKind;
+
+/* ---------- table options ---------- */
+
+static TablePlan *
+table_plan(Oid relid)
+{
+	ForeignTable *ft = GetForeignTable(relid);
+	TablePlan  *tp = palloc0(sizeof(TablePlan));
+	ListCell   *lc;
+	const char *entity = NULL;
+
+	tp->rows = RAS_DEFAULT_ROWS;
+	tp->pushdown = true;
+	foreach(lc, ft->options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, "entity") == 0)
+			entity = defGetString(def);
+		else if (strcmp(def->defname, "rows") == 0)
+			tp->rows = strtod(defGetString(def), NULL);
+		else if (strcmp(def->defname, "pushdown") == 0)
+			tp->pushdown = defGetBoolean(def);
+	}
+	if (entity == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" has no option \"entity\"", get_rel_name(relid)),
+				 errhint("Valid entities are: %s.", ras_entity_list())));
+	tp->entity = ras_entity_by_name(entity);
+	if (tp->entity == NULL || tp->entity->list_path == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("foreign table \"%s\" names unknown entity \"%s\"", get_rel_name(relid),
+						entity),
+				 errhint("Valid entities are: %s.", ras_entity_list())));
+	return tp;
+}
+
+static const char *
+scope_column(const RasEntity *e)
+{
+	return e->scope == RAS_SCOPE_PROFILE ? "profile_id" :
+		e->scope == RAS_SCOPE_ACCOUNT ? "account_id" : NULL;
+}
+
+/* The filter whose column is colname, or NULL. */
+static const RasFilter *
+filter_of_column(const RasEntity *e, const char *colname)
+{
+	for (int i = 0; i < e->nfilters; i++)
+	{
+		const char *col = ras_filter_column(&e->filters[i]);
+
+		if (col && strcmp(col, colname) == 0)
+			return &e->filters[i];
+	}
+	return NULL;
+}
+
+static RasColType
+col_type_of(Oid typid, bool *ok)
+{
+	*ok = true;
+	switch (typid)
+	{
+		case TEXTOID:
+			return RAS_COL_TEXT;
+		case NUMERICOID:
+			return RAS_COL_NUMERIC;
+		case BOOLOID:
+			return RAS_COL_BOOL;
+		case INT8OID:
+			return RAS_COL_INT8;
+		case DATEOID:
+			return RAS_COL_DATE;
+		case TIMESTAMPTZOID:
+			return RAS_COL_TIMESTAMPTZ;
+		case JSONBOID:
+			return RAS_COL_JSONB;
+	}
+	*ok = false;
+	return RAS_COL_TEXT;
+}
+
+static char *
+column_option(Oid relid, AttrNumber attnum, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetForeignColumnOptions(relid, attnum))
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, name) == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/* "campaign_id text, name text, ...": the columns a table of e may have. */
+static char *
+valid_columns(const RasEntity *e)
+{
+	StringInfoData buf;
+	const char *scope = scope_column(e);
+
+	initStringInfo(&buf);
+	for (int c = 0; c < e->ncolumns; c++)
+		appendStringInfo(&buf, "%s%s %s", buf.len ? ", " : "", e->columns[c].name,
+						 ras_col_type_name(e->columns[c].type));
+	if (scope)
+		appendStringInfo(&buf, ", %s text", scope);
+	for (int i = 0; i < e->nfilters; i++)
+		if (e->filters[i].kind == RAS_FILTER_OBJECT)
+			appendStringInfo(&buf, ", %s text", ras_filter_column(&e->filters[i]));
+	return buf.data;
+}
+
+/*
+ * How each attribute of a table is filled: a descriptor column, a column
+ * with a path option, or a parameter column (is_param[a]).  Anything else is
+ * refused, listing what is valid.
+ */
+static RasColumn *
+table_columns(Relation rel, const RasEntity *e, bool **is_param)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	RasColumn  *cols = ras_list_map_columns(e, tupdesc, false);
+	const char *scope = scope_column(e);
+
+	*is_param = palloc0(sizeof(bool) * Max(tupdesc->natts, 1));
+	for (int a = 0; a < tupdesc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, a);
+		const char *name = NameStr(att->attname);
+		char	   *path;
+		const RasFilter *f;
+		bool		typed;
+		RasColType	type;
+
+		if (att->attisdropped)
+			continue;
+		path = column_option(RelationGetRelid(rel), att->attnum, "path");
+		if (path != NULL)
+		{
+			type = col_type_of(att->atttypid, &typed);
+			if (!typed)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						 errmsg("column \"%s\" of foreign table \"%s\" has a type ras cannot fill",
+								name, RelationGetRelationName(rel)),
+						 errhint("Use text, numeric, boolean, bigint, date, timestamptz or jsonb.")));
+			cols[a].name = pstrdup(name);
+			cols[a].type = type;
+			cols[a].path = path;
+			continue;
+		}
+		if (cols[a].name != NULL)
+			continue;
+		f = filter_of_column(e, name);
+		if (att->atttypid == TEXTOID &&
+			((scope && strcmp(name, scope) == 0) || (f && f->kind == RAS_FILTER_OBJECT)))
+		{
+			(*is_param)[a] = true;
+			continue;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+				 errmsg("column \"%s\" %s of foreign table \"%s\" is not a field of %s",
+						name, format_type_be(att->atttypid), RelationGetRelationName(rel),
+						e->sql_name),
+				 errdetail("Valid columns: %s.", valid_columns(e)),
+				 errhint("For any other field, add OPTIONS (path 'jsonField.member') to the column.")));
+	}
+	return cols;
+}
+
+/* ras.fdw_check_table(regclass): the DDL check of the event trigger. */
+PG_FUNCTION_INFO_V1(ras_fdw_check_table);
+
+Datum
+ras_fdw_check_table(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel;
+	TablePlan  *tp;
+	bool	   *is_param;
+
+	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE ||
+		strcmp(GetForeignDataWrapper(GetForeignServer(GetForeignTable(relid)->serverid)->fdwid)->fdwname,
+			   "ras") != 0)
+		PG_RETURN_VOID();
+	tp = table_plan(relid);
+	rel = table_open(relid, AccessShareLock);
+	(void) table_columns(rel, tp->entity, &is_param);
+	table_close(rel, AccessShareLock);
+	PG_RETURN_VOID();
+}
+
+/* ---------- planning ---------- */
+
+static void
+ras_get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	TablePlan  *tp = table_plan(foreigntableid);
+
+	baserel->fdw_private = tp;
+	baserel->rows = clamp_row_est(tp->rows *
+								  clauselist_selectivity(root, baserel->baserestrictinfo, 0,
+														 JOIN_INNER, NULL));
+}
+
+static void
+ras_get_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	TablePlan  *tp = baserel->fdw_private;
+
+	/* a request per page of ~100 rows, each worth a thousand tuples */
+	Cost		startup = 10000;
+	Cost		total = startup + tp->rows * 10;
+
+	add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, baserel->rows,
+													   startup, total, NIL, NULL, NULL, NIL));
+}
+
+/* A value the scan can compute when it starts: no Vars, nothing volatile. */
+static bool
+pushable_value(Node *node)
+{
+	if (node == NULL)
+		return false;
+	return !contain_var_clause(node) && !contain_volatile_functions(node) &&
+		!contain_subplans(node);
+}
+
+/* The column a Var of this relation is, or NULL. */
+static const char *
+var_column(Node *node, RelOptInfo *baserel, Oid relid, Oid *typid)
+{
+	Var		   *var;
+
+	if (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node == NULL || !IsA(node, Var))
+		return NULL;
+	var = (Var *) node;
+	if (var->varno != baserel->relid || var->varlevelsup != 0 || var->varattno <= 0)
+		return NULL;
+	*typid = var->vartype;
+	return get_attname(relid, var->varattno, false);
+}
+
+/* Whether opno is the equality of text or of boolean (what filters mean). */
+static bool
+is_equality(Oid opno)
+{
+	return opno == TextEqualOperator || opno == BooleanEqualOperator;
+}
+
+/*
+ * Matches one qual against the API's filters.  On success, *target is the
+ * filter (or NULL for the scope column), *value the expression of its value
+ * (a text, text[] or boolean expression), *negate for NOT col.
+ */
+static bool
+match_qual(Expr *clause, RelOptInfo *baserel, Oid relid, const RasEntity *e,
+		   const RasFilter **target, Expr **value, bool *array, bool *scope)
+{
+	Oid			typid = InvalidOid;
+	const char *col = NULL;
+	Node	   *left;
+	Node	   *right;
+
+	*array = false;
+	*scope = false;
+	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2 &&
+		is_equality(((OpExpr *) clause)->opno))
+	{
+		left = linitial(((OpExpr *) clause)->args);
+		right = lsecond(((OpExpr *) clause)->args);
+		if ((col = var_column(left, baserel, relid, &typid)) == NULL ||
+			!pushable_value(right))
+		{
+			Node	   *tmp = left;
+
+			left = right;
+			right = tmp;
+			col = var_column(left, baserel, relid, &typid);
+			if (col == NULL || !pushable_value(right))
+				return false;
+		}
+		*value = (Expr *) right;
+	}
+	else if (IsA(clause, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) clause)->useOr &&
+			 is_equality(((ScalarArrayOpExpr *) clause)->opno))
+	{
+		left = linitial(((ScalarArrayOpExpr *) clause)->args);
+		right = lsecond(((ScalarArrayOpExpr *) clause)->args);
+		if ((col = var_column(left, baserel, relid, &typid)) == NULL || !pushable_value(right))
+			return false;
+		*value = (Expr *) right;
+		*array = true;
+	}
+	else if (IsA(clause, Var) || (IsA(clause, BoolExpr) &&
+								  ((BoolExpr *) clause)->boolop == NOT_EXPR &&
+								  IsA(linitial(((BoolExpr *) clause)->args), Var)))
+	{
+		bool		negated = !IsA(clause, Var);
+		Node	   *var = negated ? linitial(((BoolExpr *) clause)->args) : (Node *) clause;
+
+		if ((col = var_column(var, baserel, relid, &typid)) == NULL || typid != BOOLOID)
+			return false;
+		*value = (Expr *) makeBoolConst(!negated, false);
+	}
+	else
+		return false;
+
+	if (scope_column(e) && strcmp(col, scope_column(e)) == 0 && typid == TEXTOID)
+	{
+		*scope = true;
+		*target = NULL;
+		return true;
+	}
+	*target = filter_of_column(e, col);
+	if (*target == NULL)
+		return false;
+	switch ((*target)->kind)
+	{
+		case RAS_FILTER_INCLUDE:
+		case RAS_FILTER_ARRAY:
+		case RAS_FILTER_QUERY_TERM:
+			return typid == TEXTOID;
+		case RAS_FILTER_OBJECT:
+			return typid == TEXTOID && !*array;
+		case RAS_FILTER_BOOL_INCLUDE:
+			return typid == BOOLOID && !*array;
+		default:
+			return false;
+	}
+}
+
+/*
+ * fdw_private of the plan: the entity's name, the attributes needed (a
+ * list of 0/1), the pushed quals' (kind, filter index, is-array) triples and
+ * the limit; fdw_exprs: the pushed quals' value expressions and their
+ * original clauses (for EXPLAIN).
+ */
+static ForeignScan *
+ras_get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+			 ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
+{
+	TablePlan  *tp = baserel->fdw_private;
+	const RasEntity *e = tp->entity;
+	List	   *pushed = NIL;
+	List	   *exprs = NIL;
+	List	   *clauses = NIL;
+	List	   *needed = NIL;
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	bool		all_exact = true;
+	int			natts;
+	double		limit = -1;
+
+	/* the columns the query uses: target list and every qual (all stay local) */
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	foreach(lc, scan_clauses)
+		pull_varattnos((Node *) ((RestrictInfo *) lfirst(lc))->clause, baserel->relid, &attrs);
+	{
+		Relation	rel = table_open(foreigntableid, NoLock);
+
+		natts = RelationGetNumberOfAttributes(rel);
+		table_close(rel, NoLock);
+	}
+	for (int a = 1; a <= natts; a++)
+		needed = lappend_int(needed,
+							 bms_is_member(a - FirstLowInvalidHeapAttributeNumber, attrs) ||
+							 bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs));
+
+	foreach(lc, scan_clauses)
+	{
+		RestrictInfo *ri = lfirst(lc);
+		const RasFilter *f;
+		Expr	   *value;
+		bool		array;
+		bool		scope;
+
+		if (tp->pushdown &&
+			match_qual(ri->clause, baserel, foreigntableid, e, &f, &value, &array, &scope))
+		{
+			pushed = lappend(pushed, list_make3_int(scope ? PUSH_SCOPE : PUSH_FILTER,
+													scope ? -1 : (int) (f - e->filters),
+													array));
+			exprs = lappend(exprs, value);
+			clauses = lappend(clauses, ri->clause);
+			/* names and keywords match the API's way: maybe not byte for byte */
+			if (!scope && f->kind == RAS_FILTER_QUERY_TERM)
+				all_exact = false;
+		}
+		else
+			all_exact = false;
+	}
+
+	/*
+	 * LIMIT n bounds the rows asked for when nothing between this scan and
+	 * the limit can drop or reorder rows: one table, no ORDER BY, every qual
+	 * sent exactly.
+	 */
+	if (root->limit_tuples > 0 && all_exact && root->parse->sortClause == NIL &&
+		bms_membership(root->all_baserels) == BMS_SINGLETON)
+		limit = root->limit_tuples;
+
+	return make_foreignscan(tlist, extract_actual_clauses(scan_clauses, false),
+							baserel->relid, list_concat(exprs, clauses),
+							list_make4(makeString(pstrdup(e->sql_name)), needed, pushed,
+									   makeFloat(psprintf("%.0f", limit))),
+							NIL, NIL, outer_plan);
+}
+
+/* ---------- execution ---------- */
+
+typedef struct RasScan
+{
+	const RasEntity *entity;
+	RasConn    *conn;
+	RasRowSink	sink;
+	bool	   *is_param;
+	char	   *param_value;	/* required filter's single value (products) */
+	List	   *scopes;			/* scope ids, one listing each */
+	ListCell   *scope_cell;		/* the next scope */
+	const char *scope;			/* the scope being listed */
+	RasListCall *call;
+	RasListCursor *cursor;
+	MemoryContext row_ctx;
+	Datum	   *values;
+	bool	   *nulls;
+	bool		empty;			/* a pushed filter matches nothing */
+	RasListStats stats;			/* of the scopes done */
+	List	   *value_states;	/* ExprState per pushed qual */
+	List	   *pushed;
+	int64		limit;
+} RasScan;
+
+/* The text values of a pushed expression (text, text[] or boolean). */
+static void
+pushed_values(ExprState *es, ExprContext *econtext, bool array, Datum **values, int *n,
+			  bool *isnull)
+{
+	Datum		d = ExecEvalExpr(es, econtext, isnull);
+
+	*values = NULL;
+	*n = 0;
+	if (*isnull)
+		return;
+	if (array)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		bool	   *nulls;
+		Datum	   *vals;
+		int			count;
+		int			out = 0;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &vals, &nulls, &count);
+		*values = palloc(sizeof(Datum) * Max(count, 1));
+		for (int i = 0; i < count; i++)
+			if (!nulls[i])		/* col = ANY('{a,NULL}') matches a only */
+				(*values)[out++] = vals[i];
+		*n = out;
+		return;
+	}
+	*values = palloc(sizeof(Datum));
+	(*values)[0] = d;
+	*n = 1;
+}
+
+static void
+build_listing(RasScan *ss, ExprContext *econtext)
+{
+	const RasEntity *e = ss->entity;
+	ListCell   *lp;
+	ListCell   *le;
+	List	   *scope_values = NIL;
+	bool		scope_given = false;
+
+	ss->call = ras_list_call_new(e);
+	ss->empty = false;
+	forboth(lp, ss->pushed, le, ss->value_states)
+	{
+		List	   *p = lfirst(lp);
+		int			kind = linitial_int(p);
+		int			findex = lsecond_int(p);
+		bool		array = lthird_int(p);
+		Datum	   *values;
+		int			n;
+		bool		isnull;
+
+		pushed_values(lfirst(le), econtext, array, &values, &n, &isnull);
+		if (isnull)
+		{
+			/* col = NULL matches nothing */
+			ss->empty = true;
+			continue;
+		}
+		if (kind == PUSH_SCOPE)
+		{
+			List	   *these = NIL;
+
+			for (int i = 0; i < n; i++)
+				these = lappend(these, TextDatumGetCString(values[i]));
+			/* two scope quals: the scopes both name */
+			scope_values = scope_given ? list_intersection(scope_values, these) : these;
+			scope_given = true;
+			continue;
+		}
+		{
+			const RasFilter *f = &e->filters[findex];
+			RasFilterValues *fv = NULL;
+
+			/* a second qual on the same filter: keep the first, the other stays local */
+			for (int i = 0; i < ss->call->nfilters; i++)
+				if (ss->call->filters[i].filter == f)
+					fv = &ss->call->filters[i];
+			if (fv != NULL)
+				continue;
+			fv = ras_list_call_add(ss->call, f);
+			if (f->kind == RAS_FILTER_BOOL_INCLUDE)
+				fv->flag = DatumGetBool(values[0]);
+			else if (f->kind == RAS_FILTER_OBJECT)
+			{
+				fv->match = TextDatumGetCString(values[0]);
+				ss->param_value = fv->match;
+			}
+			else
+			{
+				fv->values = values;
+				fv->nvalues = n;
+				if (f->kind == RAS_FILTER_QUERY_TERM)
+					fv->match = "EXACT_MATCH";
+			}
+		}
+	}
+	for (int i = 0; i < e->nfilters; i++)
+	{
+		bool		given = false;
+
+		for (int j = 0; j < ss->call->nfilters; j++)
+			given |= ss->call->filters[j].filter == &e->filters[i];
+		if (e->filters[i].required && !given)
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("a scan of %s needs WHERE %s = '...'", e->sql_name,
+							ras_filter_column(&e->filters[i])),
+					 errdetail("The API lists %s of one %s at a time.", e->sql_name,
+							   ras_filter_column(&e->filters[i]))));
+	}
+	ras_list_call_done(ss->call);
+	ss->empty |= ss->call->empty;
+
+	/* the scopes: those the WHERE clause names, else the setting */
+	ss->scopes = NIL;
+	if (e->scope != RAS_SCOPE_NONE)
+	{
+		ListCell   *lc;
+
+		if (!scope_given)
+			scope_values = list_make1(NULL);
+		foreach(lc, scope_values)
+			ss->scopes = lappend(ss->scopes, (void *) (e->scope == RAS_SCOPE_PROFILE ?
+													   ras_profile_resolve(lfirst(lc)) :
+													   ras_account_resolve(lfirst(lc))));
+	}
+	else
+		ss->scopes = list_make1(NULL);
+	ss->scope_cell = list_head(ss->scopes);
+}
+
+static void
+ras_begin_scan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fs = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	RangeTblEntry *rte = exec_rt_fetch(fs->scan.scanrelid, estate);
+	Oid			userid = rte->checkAsUser ? rte->checkAsUser : GetUserId();
+	Relation	rel = node->ss.ss_currentRelation;
+	RasScan  *ss = palloc0(sizeof(RasScan));
+	List	   *needed = lsecond(fs->fdw_private);
+	int			npushed;
+	ListCell   *lc;
+	int			a = 0;
+
+	node->fdw_state = ss;
+	ss->entity = ras_entity_by_name(strVal(linitial(fs->fdw_private)));
+	ss->pushed = lthird(fs->fdw_private);
+	ss->limit = (int64) floatVal(lfourth(fs->fdw_private));
+	npushed = list_length(ss->pushed);
+	ss->sink.tupdesc = RelationGetDescr(rel);
+	ss->sink.natts = ss->sink.tupdesc->natts;
+	ss->sink.columns = table_columns(rel, ss->entity, &ss->is_param);
+	ss->sink.needed = palloc0(sizeof(bool) * Max(ss->sink.natts, 1));
+	foreach(lc, needed)
+		ss->sink.needed[a++] = lfirst_int(lc) != 0;
+	ss->sink.what = ss->entity->sql_name;
+	ss->sink.id_attno = -1;
+	ras_rows_prepare(&ss->sink);
+	ss->values = palloc0(sizeof(Datum) * Max(ss->sink.natts, 1));
+	ss->nulls = palloc0(sizeof(bool) * Max(ss->sink.natts, 1));
+	ss->row_ctx = AllocSetContextCreate(estate->es_query_cxt, "ras foreign row",
+										ALLOCSET_SMALL_SIZES);
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	ss->conn = ras_conn_for_server(GetForeignTable(RelationGetRelid(rel))->serverid, userid);
+	ss->value_states = ExecInitExprList(list_truncate(list_copy(fs->fdw_exprs), npushed),
+										(PlanState *) node);
+}
+
+/* The next scope's listing, or false when every scope is done. */
+static bool
+next_listing(ForeignScanState *node)
+{
+	RasScan  *ss = node->fdw_state;
+	MemoryContext old;
+
+	if (ss->cursor)
+	{
+		const RasListStats *st = ras_list_stats(ss->cursor);
+
+		ss->stats.requests += st->requests;
+		ss->stats.pages += st->pages;
+		ss->stats.rows_received += st->rows_received;
+		ss->stats.retries += st->retries;
+		ss->cursor = NULL;
+	}
+	if (ss->scope_cell == NULL || ss->empty)
+		return false;
+	old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	ss->sink.nrows = 0;
+	ss->sink.max_rows = ss->limit > 0 ? ss->limit : 0;
+	ss->scope = lfirst(ss->scope_cell);
+	ss->cursor = ras_list_open(ss->conn, ss->call, ss->scope, &ss->sink);
+	MemoryContextSwitchTo(old);
+	ss->scope_cell = lnext(ss->scopes, ss->scope_cell);
+	return true;
+}
+
+static TupleTableSlot *
+ras_iterate(ForeignScanState *node)
+{
+	RasScan  *ss = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	TupleDesc	tupdesc = ss->sink.tupdesc;
+
+	ExecClearTuple(slot);
+	if (ss->call == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+
+		build_listing(ss, node->ss.ps.ps_ExprContext);
+		MemoryContextSwitchTo(old);
+		if (!next_listing(node))
+			return slot;
+	}
+	MemoryContextReset(ss->row_ctx);
+	for (;;)
+	{
+		MemoryContext old;
+		bool		got;
+
+		if (ss->cursor == NULL)
+			return slot;
+		old = MemoryContextSwitchTo(ss->row_ctx);
+		got = ras_list_next(ss->cursor, slot->tts_values, slot->tts_isnull);
+		MemoryContextSwitchTo(old);
+		if (got)
+			break;
+		if (!next_listing(node))
+			return slot;
+	}
+	/* parameter columns show the scope and the required filter's value */
+	for (int a = 0; a < tupdesc->natts; a++)
+		if (ss->is_param[a])
+		{
+			const char *scope = scope_column(ss->entity);
+			const char *v = scope && strcmp(NameStr(TupleDescAttr(tupdesc, a)->attname), scope) == 0 ?
+				ss->scope : ss->param_value;
+
+			slot->tts_isnull[a] = v == NULL;
+			if (v)
+			{
+				MemoryContext old = MemoryContextSwitchTo(ss->row_ctx);
+
+				slot->tts_values[a] = CStringGetTextDatum(v);
+				MemoryContextSwitchTo(old);
+			}
+		}
+	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
+static void
+ras_rescan(ForeignScanState *node)
+{
+	RasScan  *ss = node->fdw_state;
+
+	/* parameters may have changed: evaluate the pushed values again */
+	ss->call = NULL;
+	ss->cursor = NULL;
+}
+
+static void
+ras_end_scan(ForeignScanState *node)
+{
+	/* everything lives in the query's memory */
+}
+
+/* ---------- EXPLAIN ---------- */
+
+static void
+ras_explain(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fs = (ForeignScan *) node->ss.ps.plan;
+	RasScan  *ss = node->fdw_state;
+	const RasEntity *e = ss->entity;
+	List	   *pushed = lthird(fs->fdw_private);
+	int			npushed = list_length(pushed);
+	List	   *context = set_deparse_context_plan(es->deparse_cxt, (Plan *) fs, NIL);
+	StringInfoData buf;
+	ListCell   *lp;
+	int			i = 0;
+
+	ExplainPropertyText("Endpoint", psprintf("%s %s", e->list_method, e->list_path), es);
+	initStringInfo(&buf);
+	foreach(lp, pushed)
+	{
+		List	   *p = lfirst(lp);
+		Node	   *clause = list_nth(fs->fdw_exprs, npushed + i);
+		const char *key = linitial_int(p) == PUSH_SCOPE ?
+			(e->scope == RAS_SCOPE_PROFILE ? "Amazon-Advertising-API-Scope" : "Amazon-Ads-AccountId") :
+			e->filters[lsecond_int(p)].key;
+
+		appendStringInfo(&buf, "%s%s (%s)", buf.len ? ", " : "", key,
+						 deparse_expression(clause, context, true, false));
+		i++;
+	}
+	ExplainPropertyText("Filters sent", buf.len ? buf.data : "none", es);
+	if (floatVal(lfourth(fs->fdw_private)) > 0)
+		ExplainPropertyFloat("Rows asked for at most", NULL,
+							 floatVal(lfourth(fs->fdw_private)), 0, es);
+	if (es->analyze)
+	{
+		RasListStats total = ss->stats;
+
+		if (ss->cursor)
+		{
+			const RasListStats *st = ras_list_stats(ss->cursor);
+
+			total.requests += st->requests;
+			total.pages += st->pages;
+			total.rows_received += st->rows_received;
+			total.retries += st->retries;
+		}
+		ExplainPropertyInteger("API requests", NULL, total.requests, es);
+		ExplainPropertyInteger("Pages", NULL, total.pages, es);
+		ExplainPropertyInteger("Retries", NULL, total.retries, es);
+		ExplainPropertyInteger("Rows received", NULL, total.rows_received, es);
+	}
+}
+
+/* ---------- writes: refused, naming the function to use ---------- */
+
+static List *
+ras_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation, int subplan_index)
+{
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	TablePlan  *tp = table_plan(rte->relid);
+	const char *op = plan->operation == CMD_INSERT ? "create" :
+		plan->operation == CMD_UPDATE ? "update" : "delete";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("ras foreign tables are read-only"),
+			 errdetail("A write to Amazon is not transactional and has a verdict per item, which a DML statement cannot report."),
+			 tp->entity->create_path ?
+			 errhint("Use ras.%s_%s(...), which returns one row per item.", op, tp->entity->sql_name) :
+			 errhint("%s cannot be written through ras.", tp->entity->sql_name)));
+	return NIL;
+}
+
+/* ---------- IMPORT FOREIGN SCHEMA ras ---------- */
+
+static List *
+ras_import(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	ForeignServer *server = GetForeignServer(serverOid);
+	List	   *commands = NIL;
+	const RasEntity *e;
+
+	if (strcmp(stmt->remote_schema, "ras") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("ras has no remote schema \"%s\"", stmt->remote_schema),
+				 errhint("IMPORT FOREIGN SCHEMA ras FROM SERVER %s INTO ...",
+						 quote_identifier(server->servername))));
+	for (int i = 0; (e = ras_entity_at(i)) != NULL; i++)
+	{
+		StringInfoData buf;
+		const char *scope = scope_column(e);
+
+		if (e->list_path == NULL)
+			continue;
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (\n",
+						 quote_qualified_identifier(stmt->local_schema, e->sql_name));
+		for (int c = 0; c < e->ncolumns; c++)
+			appendStringInfo(&buf, "  %s %s,\n", quote_identifier(e->columns[c].name),
+							 ras_col_type_name(e->columns[c].type));
+		for (int f = 0; f < e->nfilters; f++)
+			if (e->filters[f].kind == RAS_FILTER_OBJECT)
+				appendStringInfo(&buf, "  %s text,\n",
+								 quote_identifier(ras_filter_column(&e->filters[f])));
+		if (scope)
+			appendStringInfo(&buf, "  %s text,\n", scope);
+		buf.len -= 2;			/* the last ",\n" */
+		appendStringInfo(&buf, "\n) SERVER %s OPTIONS (entity %s)",
+						 quote_identifier(server->servername), quote_literal_cstr(e->sql_name));
+		commands = lappend(commands, buf.data);
+	}
+	return commands;
+}
+
+PG_FUNCTION_INFO_V1(ras_fdw_handler);
+
+Datum
+ras_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *r = makeNode(FdwRoutine);
+
+	r->GetForeignRelSize = ras_get_rel_size;
+	r->GetForeignPaths = ras_get_paths;
+	r->GetForeignPlan = ras_get_plan;
+	r->BeginForeignScan = ras_begin_scan;
+	r->IterateForeignScan = ras_iterate;
+	r->ReScanForeignScan = ras_rescan;
+	r->EndForeignScan = ras_end_scan;
+	r->ExplainForeignScan = ras_explain;
+	r->PlanForeignModify = ras_plan_modify;
+	r->ImportForeignSchema = ras_import;
+	PG_RETURN_POINTER(r);
+}
