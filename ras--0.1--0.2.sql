@@ -1270,6 +1270,10 @@ $$;
 CREATE EVENT TRIGGER ras_fdw_ddl_check ON ddl_command_end
     WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
     EXECUTE FUNCTION ras.fdw_ddl_check();
+-- 0.1 had no handler, so no ras foreign table exists whose behaviour this could
+-- change: PostgreSQL's WARNING saying it might is noise here.
+SET LOCAL client_min_messages = error;
 ALTER FOREIGN DATA WRAPPER ras HANDLER ras.fdw_handler;
+RESET client_min_messages;
 COMMENT ON FUNCTION ras.fdw_handler() IS 'Foreign tables over the ras list engine: WHERE, LIMIT and column pushdown';
 COMMENT ON FUNCTION ras.fdw_check_table(regclass) IS 'Checks that a ras foreign table''s columns are fields of its entity';

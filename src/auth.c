@@ -179,8 +179,10 @@ refresh_token(RasConn *conn, TokenEntry *entry)
 				 code && strcmp(code, "invalid_client") == 0 ?
 				 errhint("Check client_id and client_secret: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (SET client_secret '...').",
 						 conn->server_name) :
+				 code && strcmp(code, "invalid_grant") == 0 ?
 				 errhint("The refresh token was refused. Authorize the app again and store the new token: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (SET refresh_token '...').",
-						 conn->server_name)));
+						 conn->server_name) :
+				 errhint("Check the server's token_url and the user mapping's credentials.")));
 	}
 	if (resp.outcome != RAS_OK)
 		ereport(ERROR,

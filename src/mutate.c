@@ -479,6 +479,7 @@ send_batch(MutateRun *run, int first, int count, RasFailure *failure)
 	RasHttpResponse resp;
 	ItemResult *results;
 	const char *why;
+	int			unknown = 0;
 
 	rc.method = call->op == OP_UPDATE ? e->update_method : "POST";
 	rc.path = call->op == OP_CREATE ? e->create_path :
@@ -511,6 +512,20 @@ send_batch(MutateRun *run, int first, int count, RasFailure *failure)
 								   ras_remote_text(why, strlen(why), RAS_QUOTE_MAX));
 		return false;
 	}
+	for (int i = 0; i < count; i++)
+	{
+		ItemResult *r = &results[i];
+
+		if (r->conflict || !r->seen)
+			unknown++;
+	}
+	if (unknown > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s: the answer gave %d item(s) of the batch of items %d to %d no single outcome",
+						run->what, unknown, first, first + count - 1),
+				 errdetail("They are returned with ok = false, \"outcome unknown\": they may exist at Amazon now."),
+				 errhint("List the entities to see what exists before sending them again.")));
 	for (int i = 0; i < count; i++)
 	{
 		ItemResult *r = &results[i];

@@ -23,6 +23,7 @@
 #include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -489,7 +490,9 @@ conn_for(ForeignServer *server, Oid userid)
 				(errcode(RAS_SQLSTATE_AUTH),
 				 errmsg("no user mapping for role \"%s\" on ras server \"%s\"",
 						GetUserNameFromId(userid, false), server->servername),
-				 errhint("Run CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (client_id '...', client_secret '...', refresh_token '...').",
+				 errhint("Run CREATE USER MAPPING FOR %s SERVER %s OPTIONS (client_id '...', client_secret '...', refresh_token '...').",
+						 userid == GetUserId() ? "CURRENT_USER" :
+						 quote_identifier(GetUserNameFromId(userid, false)),
 						 server->servername)));
 	ReleaseSysCache(tp);
 
