@@ -672,7 +672,7 @@ ras_begin_scan(ForeignScanState *node, int eflags)
 	foreach(lc, needed)
 		ss->sink.needed[a++] = lfirst_int(lc) != 0;
 	ss->sink.what = ss->entity->sql_name;
-	ss->sink.id_attno = -1;
+	ss->sink.id_field = ss->entity->id_field;
 	ras_rows_prepare(&ss->sink);
 	ss->values = palloc0(sizeof(Datum) * Max(ss->sink.natts, 1));
 	ss->nulls = palloc0(sizeof(bool) * Max(ss->sink.natts, 1));

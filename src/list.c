@@ -481,6 +481,17 @@ ras_list_open(RasConn *conn, RasListCall *call, const char *scope_id, RasRowSink
 	c->page_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras page",
 										ALLOCSET_DEFAULT_SIZES);
 	c->finished = call->empty;
+	/* a new listing (another scope of a foreign scan) starts with no ids seen */
+	if (sink->seen_ids)
+		hash_destroy(sink->seen_ids);
+	if (sink->seen_prev)
+		hash_destroy(sink->seen_prev);
+	sink->seen_ids = sink->seen_prev = NULL;
+	sink->dedupe_all = false;
+	/* split filters' calls can overlap anywhere: remember every id then */
+	for (int i = 0; i < call->nfilters; i++)
+		if (call->filters[i].nchunks > 1)
+			sink->dedupe_all = true;
 	start_combination(c);
 	return c;
 }
@@ -495,13 +506,10 @@ ras_list_rewind(RasListCursor *c)
 	c->finished = c->call->empty;
 	c->sink->nrows = 0;
 	if (c->sink->seen_ids)
-	{
-		MemoryContext old = MemoryContextSwitchTo(c->ctx);
-
 		hash_destroy(c->sink->seen_ids);
-		c->sink->seen_ids = ras_rows_seen_set();
-		MemoryContextSwitchTo(old);
-	}
+	if (c->sink->seen_prev)
+		hash_destroy(c->sink->seen_prev);
+	c->sink->seen_ids = c->sink->seen_prev = NULL;
 	start_combination(c);
 }
 
@@ -559,6 +567,7 @@ fetch_page(RasListCursor *c)
 	c->stats.retries += resp.attempts - 1;
 	ras_rows_open(resp.body, resp.body_len, e->body_key, &c->page);
 	MemoryContextSwitchTo(c->ctx);
+	ras_rows_new_page(c->sink);
 	c->stats.pages++;
 	c->stats.rows_received += c->page.nitems;
 
@@ -681,6 +690,8 @@ ras_list(PG_FUNCTION_ARGS)
 	sink.natts = sink.tupdesc->natts;
 	sink.columns = ras_list_map_columns(e, sink.tupdesc, true);
 	sink.what = e->sql_name;
+	/* each id once: a page may repeat rows of the one before, split calls overlap */
+	sink.id_field = e->id_field;
 	ras_rows_prepare(&sink);
 	if (call->empty)
 		return (Datum) 0;
@@ -691,15 +702,6 @@ ras_list(PG_FUNCTION_ARGS)
 	else if (e->scope == RAS_SCOPE_ACCOUNT)
 		scope_id = ras_account_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "account_id")));
 
-	/*
-	 * Each id once: a split filter's calls overlap, and a page may repeat
-	 * rows of the one before.
-	 */
-	sink.seen_ids = ras_rows_seen_set();
-	sink.id_attno = -1;
-	for (int a = 0; a < sink.natts; a++)
-		if (sink.columns[a].path && strcmp(sink.columns[a].path, e->id_field) == 0)
-			sink.id_attno = a;
 
 	values = palloc(sizeof(Datum) * Max(sink.natts, 1));
 	nulls = palloc(sizeof(bool) * Max(sink.natts, 1));

@@ -294,8 +294,12 @@ typedef struct RasRowSink
 	bool	   *needed;			/* per attribute; NULL: every one */
 	int64		max_rows;		/* 0: no limit */
 	int64		nrows;
-	struct HTAB *seen_ids;		/* ids returned so far; NULL: no dedupe */
-	int			id_attno;		/* 0-based attribute of the id, -1: none */
+	const char *id_field;		/* the entity's id: rows with an id already
+								 * returned are skipped; NULL: no dedupe */
+	bool		dedupe_all;		/* remember every id (split filters overlap);
+								 * else this page's and the last page's */
+	struct HTAB *seen_ids;		/* ids of this page (of the listing, dedupe_all) */
+	struct HTAB *seen_prev;		/* ids of the page before */
 	struct RasRowPlan *plan;	/* compiled column paths (rows.c) */
 	const char *what;			/* "campaigns", for messages about bad values */
 } RasRowSink;
@@ -309,7 +313,7 @@ typedef struct RasPage
 } RasPage;
 
 extern void ras_rows_prepare(RasRowSink *sink);
-extern struct HTAB *ras_rows_seen_set(void);
+extern void ras_rows_new_page(RasRowSink *sink);
 extern void ras_rows_open(const char *body, size_t len, const char *array_key, RasPage *page);
 extern bool ras_rows_next(RasPage *page, RasRowSink *sink, Datum *values, bool *nulls);
 

@@ -51,6 +51,7 @@ typedef struct RasRowPlan RasRowPlan;
 struct RasRowPlan
 {
 	ColumnPath *paths;			/* per attribute */
+	ColumnPath	id_path;		/* the entity's id, for dedupe */
 };
 
 static void
@@ -98,6 +99,7 @@ ras_rows_prepare(RasRowSink *sink)
 	plan->paths = palloc0(sizeof(ColumnPath) * Max(natts, 1));
 	for (int a = 0; a < natts; a++)
 		compile_path(sink->columns[a].path, &plan->paths[a]);
+	compile_path(sink->id_field, &plan->id_path);
 	sink->plan = plan;
 }
 
@@ -504,9 +506,9 @@ seen_id_match(const void *key1, const void *key2, Size keysize)
 	return memcmp(a->id, b->id, a->len);
 }
 
-/* An empty set of seen ids, for RasRowSink.seen_ids, in the current context. */
-HTAB *
-ras_rows_seen_set(void)
+/* An empty set of seen ids, in the current context. */
+static HTAB *
+seen_set(void)
 {
 	HASHCTL		ctl;
 
@@ -519,6 +521,31 @@ ras_rows_seen_set(void)
 					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
+/*
+ * A new page begins (called in the listing's own memory context).  Memory
+ * for ids stays bounded by two pages: an id the API repeats on the next page
+ * (a shifting offset) or within a page is caught, and a listing of a million
+ * rows does not keep a million ids.  With dedupe_all (split filters, whose
+ * calls can overlap anywhere) every id is kept.
+ */
+void
+ras_rows_new_page(RasRowSink *sink)
+{
+	if (sink->id_field == NULL)
+		return;
+	if (sink->seen_ids == NULL)
+	{
+		sink->seen_ids = seen_set();
+		return;
+	}
+	if (sink->dedupe_all)
+		return;
+	if (sink->seen_prev)
+		hash_destroy(sink->seen_prev);
+	sink->seen_prev = sink->seen_ids;
+	sink->seen_ids = seen_set();
+}
+
 /* False when an earlier split call already returned this item's id. */
 static bool
 first_sighting(RasRowSink *sink, JsonbContainer *item)
@@ -528,8 +555,8 @@ first_sighting(RasRowSink *sink, JsonbContainer *item)
 	SeenId	   *entry;
 	bool		found;
 
-	if (sink->seen_ids == NULL || sink->id_attno < 0 ||
-		!follow(item, &sink->plan->paths[sink->id_attno], &idv) || idv.type == jbvNull)
+	if (sink->seen_ids == NULL ||
+		!follow(item, &sink->plan->id_path, &idv) || idv.type == jbvNull)
 		return true;
 	if (idv.type == jbvString)
 	{
@@ -541,6 +568,8 @@ first_sighting(RasRowSink *sink, JsonbContainer *item)
 		key.id = ras_text_cstring(text_of(&idv));
 		key.len = strlen(key.id);
 	}
+	if (sink->seen_prev && hash_search(sink->seen_prev, &key, HASH_FIND, NULL) != NULL)
+		return false;
 	entry = hash_search(sink->seen_ids, &key, HASH_ENTER, &found);
 	if (!found)
 	{
