@@ -6,16 +6,21 @@
 - POST   /_sim/faults            {"faults": [FAULT, ...]} queues faults / acts at once
 - GET    /_sim/faults            the pending faults
 - DELETE /_sim/faults            drops the pending faults
+- GET|POST|DELETE /_sim/latency  per-request latency (traffic.py)
+- GET|POST|DELETE /_sim/rate_limit  token-bucket rate limits (traffic.py)
 """
 
 import faults
+import traffic
 from web import Response, error
 
 
 def handle_stats(req):
     sim = req.sim
     with sim.lock:
-        return Response(200, sim.stats.as_json())
+        stats = sim.stats.as_json()
+        stats.update(sim.traffic.stats_json())
+        return Response(200, stats)
 
 
 def handle_requests(req):
@@ -68,4 +73,4 @@ ADMIN_ROUTES = [
     ("POST", r"/_sim/faults", handle_add_faults, {}),
     ("GET", r"/_sim/faults", handle_list_faults, {}),
     ("DELETE", r"/_sim/faults", handle_clear_faults, {}),
-]
+] + traffic.ADMIN_ROUTES

@@ -16,6 +16,7 @@ import traceback
 import admin
 import auth
 import faults
+import traffic
 import web
 from state import State
 
@@ -112,6 +113,7 @@ class Simulator:
         self.admin_router = collect_routes([admin] + self.modules, "ADMIN_ROUTES")
         self.tokens = auth.TokenStore(seed)
         self.faults = faults.FaultQueue()
+        self.traffic = traffic.Traffic()  # latency and rate limits (kept by reset)
         self.stats = Stats()
         self.log = collections.deque(maxlen=REQUEST_LOG_LIMIT)
         self.seq = 0
@@ -124,6 +126,7 @@ class Simulator:
             self.faults.clear()
             self.tokens.reset_faults()
             self.stats.clear()
+            self.traffic.clear_counters()
             self.log.clear()
             self.seq = 0
 
@@ -145,9 +148,16 @@ class Simulator:
             entry = log_entry(seq, req)
             self.log.append(entry)
             route, found = self.router.match(req.method, req.path)
-            fault = self.faults.take(req.method, req.path)
+            retry_after = self.traffic.admit(req, connection)  # None, or throttled
+            fault = None if retry_after else self.faults.take(req.method, req.path)
+            latency = self.traffic.latency_for(req.path)
         error = route.error if route else web.error
-        plan = self._apply_fault(fault, req, route, found, error)
+        if latency > 0 and not self.traffic.wait(connection, latency):
+            plan = Plan(drop=True)  # the client left during the latency: not carried out
+        elif retry_after:
+            plan = Plan(traffic.throttled_response(error, retry_after))
+        else:
+            plan = self._apply_fault(fault, req, route, found, error)
         if not plan.drop:
             plan.response.headers.setdefault("x-amzn-RequestId", "sim-%d" % seq)
             entry["status"] = plan.response.status

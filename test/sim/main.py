@@ -3,7 +3,9 @@
 
     python3 test/sim/main.py [--host 127.0.0.1] [--port 0] [--port-file PATH] [--seed 42]
                              [--public-url URL] [--report-delay SECONDS]
-                             [--bench-targets N] [--verbose]
+                             [--bench-targets N] [--latency MS]
+                             [--latency-path PREFIX=MS ...] [--rate-limit RPS]
+                             [--rate-burst N] [--verbose]
 """
 
 import argparse
@@ -12,6 +14,7 @@ import signal
 import sys
 import tempfile
 
+import traffic
 from app import Simulator
 from server import serve
 
@@ -28,12 +31,44 @@ def parse_args(argv=None):
                         help="seconds a report takes to complete")
     parser.add_argument("--bench-targets", type=int, default=0,
                         help="seed N keyword targets under profile 1234567890")
+    parser.add_argument("--latency", type=float, default=0, metavar="MS",
+                        help="milliseconds every non-admin request waits before it is "
+                        "carried out")
+    parser.add_argument("--latency-path", action="append", default=[],
+                        metavar="PREFIX=MS", help="latency of paths starting with PREFIX "
+                        "(repeatable; the longest matching prefix wins over --latency)")
+    parser.add_argument("--rate-limit", type=float, metavar="RPS",
+                        help="token bucket per (scope, family): RPS requests per second")
+    parser.add_argument("--rate-burst", type=float, metavar="N",
+                        help="bucket size of --rate-limit (default: RPS rounded up)")
     parser.add_argument("--verbose", action="store_true",
                         help="print one line per API request on stderr")
     args = parser.parse_args(argv)
     if args.bench_targets < 0:
         parser.error("--bench-targets must be >= 0")
+    paths = {}
+    for item in args.latency_path:
+        prefix, sep, ms = item.rpartition("=")
+        try:
+            paths[prefix] = float(ms)
+        except ValueError:
+            sep = ""
+        if not sep or not prefix.startswith("/"):
+            parser.error("--latency-path takes /path/prefix=MS, not %r" % item)
+    args.latency_paths = paths
+    if args.rate_burst is not None and args.rate_limit is None:
+        parser.error("--rate-burst needs --rate-limit")
+    try:
+        configure_traffic(traffic.Traffic(), args)  # validation only
+    except traffic.ConfigError as exc:
+        parser.error("--latency/--rate-limit: %s" % exc)
     return args
+
+
+def configure_traffic(tr, args):
+    tr.set_latency(args.latency, args.latency_paths)
+    if args.rate_limit is not None:
+        tr.set_rule(args.rate_limit, args.rate_burst)
 
 
 def write_port_file(path, port):
@@ -49,6 +84,7 @@ def main(argv=None):
     sim = Simulator(seed=args.seed, public_url=args.public_url,
                     report_delay=args.report_delay, bench_targets=args.bench_targets,
                     verbose=args.verbose)
+    configure_traffic(sim.traffic, args)
     server = serve(sim, args.host, args.port)
     port = server.server_address[1]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

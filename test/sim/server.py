@@ -8,6 +8,7 @@ A client that goes away mid-request only ends its own connection.
 
 import http
 import http.server
+import select
 import socket
 import sys
 import time
@@ -65,6 +66,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 pass
             return
         self._write(plan.response, plan.stall, plan.stall_bytes)
+
+    def sim_wait(self, seconds):
+        """Sleep ``seconds`` without holding anything; False as soon as the client has
+        closed its end of the connection (EOF), True when the time is up."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            try:
+                readable, _, _ = select.select([self.connection], [], [], left)
+            except (OSError, ValueError):
+                return False
+            if not readable:
+                return True
+            try:
+                peeked = self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                return False
+            if not peeked:
+                return False
+            # The client sent more (a pipelined request): it is still there.
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return True
 
     def _read_body(self):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
