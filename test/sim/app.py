@@ -21,7 +21,7 @@ import web
 from state import State
 
 # Feature modules whose ROUTES are served, in this order; missing optional ones are skipped.
-CORE_MODULES = ["auth", "profiles", "retailers", "entities", "v1"]
+CORE_MODULES = ["auth", "profiles", "retailers", "entities", "v1", "v1betas"]
 OPTIONAL_MODULES = ["products", "reports"]
 REQUEST_LOG_LIMIT = 20000
 REDACTED = "***"
