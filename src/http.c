@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "ras.h"
@@ -28,10 +29,11 @@
 #define RAS_KEEP_BUFFER_BYTES	((size_t) 8 * 1024 * 1024)
 /* A download slower than this for ras.request_timeout is abandoned. */
 #define RAS_MIN_DOWNLOAD_SPEED	1024L
+/* How much of a download is handed to its consumer at once. */
+#define RAS_STREAM_CHUNK	((size_t) 256 * 1024)
 #define RAS_BACKOFF_BASE_MS		500
 #define RAS_BACKOFF_CAP_MS		30000
 
-static CURL *curl_handle = NULL;
 static long connections_opened = 0;
 
 /*
@@ -46,8 +48,6 @@ typedef struct BodyBuffer
 	bool		failed;			/* could not grow: the transfer was aborted */
 } BodyBuffer;
 
-/* The response body: reused across requests, grown as needed, NUL-terminated. */
-static BodyBuffer rbuf;
 
 /* What the header callback saw; copied into the response after a transfer. */
 typedef struct HeaderState
@@ -57,7 +57,38 @@ typedef struct HeaderState
 	long		retry_after_ms;
 } HeaderState;
 
-static HeaderState header_state;
+/* A request body that can be read once, front to back, and never rewound. */
+typedef struct OneWayBody
+{
+	const char *data;
+	size_t		len;
+	size_t		sent;
+} OneWayBody;
+
+/*
+ * One transfer's state: its easy handle (kept, so its connection is reused),
+ * the answer's body (reused across requests, grown as needed,
+ * NUL-terminated) and headers.  The callbacks get the transfer as userdata;
+ * they never raise.  The API calls of a backend go through one transfer, a
+ * download through another, and concurrent requests (dispatch.c) through a
+ * pool of them.
+ */
+struct RasTransfer
+{
+	CURL	   *h;
+	BodyBuffer	body;
+	HeaderState hdr;
+	struct curl_slist *headers;
+	char		errbuf[CURL_ERROR_SIZE];
+	OneWayBody	upload;
+	/* downloads only: a 2xx body's bytes not yet consumed */
+	BodyBuffer	stream;
+	bool		stream_paused;
+	bool		streaming;
+};
+
+static RasTransfer *api_transfer = NULL;
+static RasTransfer *stream_transfer = NULL;
 
 /* Makes room for cap bytes in b; false, and b->failed, when it cannot. */
 static bool
@@ -94,26 +125,56 @@ buffer_reset(BodyBuffer *b)
 }
 
 static size_t
-write_cb(char *data, size_t size, size_t nmemb, void *userdata)
+write_body(BodyBuffer *b, const char *data, size_t n)
 {
-	size_t		n = size * nmemb;
-
-	if (rbuf.len + n + 1 > rbuf.cap)
+	if (b->len + n + 1 > b->cap)
 	{
-		size_t		want = Max(Max(rbuf.cap * 2, rbuf.len + n + 1), 65536);
+		size_t		want = Max(Max(b->cap * 2, b->len + n + 1), 65536);
 
-		if (rbuf.len + n + 1 > (size_t) ras_max_response_kb * 1024)
+		if (b->len + n + 1 > (size_t) ras_max_response_kb * 1024)
 		{
-			rbuf.failed = true;
+			b->failed = true;
 			return 0;
 		}
 		want = Min(want, (size_t) ras_max_response_kb * 1024 + 1);
-		if (!buffer_reserve(&rbuf, want))
+		if (!buffer_reserve(b, want))
 			return 0;
 	}
-	buffer_append(&rbuf, data, n);
-	rbuf.data[rbuf.len] = '\0';
+	buffer_append(b, data, n);
+	b->data[b->len] = '\0';
 	return n;
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	RasTransfer *t = (RasTransfer *) userdata;
+	long		status = 0;
+
+	if (t->streaming)
+	{
+		size_t		n = size * nmemb;
+
+		/* a download: a 2xx body goes to the consumer, an error page is kept */
+		curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status < 300)
+		{
+			if (t->stream.len + n > t->stream.cap)
+			{
+				if (t->stream.len > 0)
+				{
+					/* libcurl hands the same data again once unpaused */
+					t->stream_paused = true;
+					return CURL_WRITEFUNC_PAUSE;
+				}
+				if (!buffer_reserve(&t->stream, Max(n, RAS_STREAM_CHUNK)))
+					return 0;
+			}
+			buffer_append(&t->stream, data, n);
+			return n;
+		}
+	}
+	return write_body(&t->body, data, size * nmemb);
 }
 
 /* Copies a header value, trimmed, into a fixed buffer. */
@@ -145,21 +206,22 @@ header_is(const char *line, size_t len, const char *name, size_t *value_off)
 static size_t
 header_cb(char *line, size_t size, size_t nmemb, void *userdata)
 {
+	HeaderState *hs = &((RasTransfer *) userdata)->hdr;
 	size_t		len = size * nmemb;
 	size_t		off;
 
 	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
 	{
 		/* a new response (after 100-continue or a retry): forget the last */
-		memset(&header_state, 0, sizeof(header_state));
-		header_state.retry_after_ms = -1;
+		memset(hs, 0, sizeof(*hs));
+		hs->retry_after_ms = -1;
 	}
 	else if (header_is(line, len, "x-amzn-RequestId", &off) ||
 			 header_is(line, len, "x-amz-request-id", &off))
-		copy_header_value(header_state.request_id, sizeof(header_state.request_id),
+		copy_header_value(hs->request_id, sizeof(hs->request_id),
 						  line + off, len - off);
 	else if (header_is(line, len, "Content-Type", &off))
-		copy_header_value(header_state.content_type, sizeof(header_state.content_type),
+		copy_header_value(hs->content_type, sizeof(hs->content_type),
 						  line + off, len - off);
 	else if (header_is(line, len, "Retry-After", &off))
 	{
@@ -170,7 +232,7 @@ header_cb(char *line, size_t size, size_t nmemb, void *userdata)
 		copy_header_value(value, sizeof(value), line + off, len - off);
 		seconds = strtod(value, &end);
 		if (end != value && seconds >= 0 && seconds < 86400)
-			header_state.retry_after_ms = (long) (seconds * 1000);
+			hs->retry_after_ms = (long) (seconds * 1000);
 	}
 	return len;
 }
@@ -183,22 +245,37 @@ progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
 }
 
-static CURL *
-get_handle(void)
+/* A new transfer, kept for the backend's life (its connection with it). */
+RasTransfer *
+ras_transfer_create(void)
 {
-	if (curl_handle == NULL)
+	static bool initialized = false;
+	RasTransfer *t;
+
+	if (!initialized)
 	{
 		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_SYSTEM_ERROR),
 					 errmsg("could not initialize libcurl")));
-		curl_handle = curl_easy_init();
-		if (curl_handle == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("could not create a libcurl handle")));
+		initialized = true;
 	}
-	return curl_handle;
+	t = MemoryContextAllocZero(TopMemoryContext, sizeof(RasTransfer));
+	t->h = curl_easy_init();
+	if (t->h == NULL)
+	{
+		pfree(t);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl handle")));
+	}
+	return t;
+}
+
+void *
+ras_transfer_handle(RasTransfer *t)
+{
+	return t->h;
 }
 
 /*
@@ -268,20 +345,20 @@ request_was_sent(CURL *h, CURLcode rc)
 }
 
 static void
-reset_response_state(void)
+reset_response_state(RasTransfer *t)
 {
 	/* one large answer must not keep its memory for the session */
-	if (rbuf.cap > RAS_KEEP_BUFFER_BYTES)
+	if (t->body.cap > RAS_KEEP_BUFFER_BYTES)
 	{
-		free(rbuf.data);
-		rbuf.data = NULL;
-		rbuf.cap = 0;
+		free(t->body.data);
+		t->body.data = NULL;
+		t->body.cap = 0;
 	}
-	buffer_reset(&rbuf);
-	if (rbuf.data)
-		rbuf.data[0] = '\0';
-	memset(&header_state, 0, sizeof(header_state));
-	header_state.retry_after_ms = -1;
+	buffer_reset(&t->body);
+	if (t->body.data)
+		t->body.data[0] = '\0';
+	memset(&t->hdr, 0, sizeof(t->hdr));
+	t->hdr.retry_after_ms = -1;
 }
 
 /* The request's headers as a libcurl list; the caller frees it. */
@@ -329,19 +406,21 @@ header_list(const RasHttpRequest *req)
 
 /* Fills resp from the handle after a transfer, whatever its outcome. */
 static void
-finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
+finish_response(RasTransfer *t, CURLcode rc, RasHttpResponse *resp)
 {
+	CURL	   *h = t->h;
+	const char *errbuf = t->errbuf;
 	long		nconnects = 0;
 
 	resp->status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconnects) == CURLE_OK)
 		connections_opened += nconnects;
-	memcpy(resp->request_id, header_state.request_id, sizeof(resp->request_id));
-	memcpy(resp->content_type, header_state.content_type, sizeof(resp->content_type));
-	resp->retry_after_ms = header_state.retry_after_ms;
-	resp->body = rbuf.data ? rbuf.data : "";
-	resp->body_len = rbuf.len;
+	memcpy(resp->request_id, t->hdr.request_id, sizeof(resp->request_id));
+	memcpy(resp->content_type, t->hdr.content_type, sizeof(resp->content_type));
+	resp->retry_after_ms = t->hdr.retry_after_ms;
+	resp->body = t->body.data ? t->body.data : "";
+	resp->body_len = t->body.len;
 	resp->error_text[0] = '\0';
 
 	if (rc == CURLE_OK)
@@ -365,51 +444,46 @@ finish_response(CURL *h, CURLcode rc, const char *errbuf, RasHttpResponse *resp)
  * the caller adds its own options.  Returns the header list, which the
  * caller hands to release_headers after the transfer.
  */
-static struct curl_slist *
-prepare_transfer(CURL *h, const RasHttpRequest *req, char *errbuf,
-				 curl_write_callback write_fn)
+static void
+prepare_transfer(RasTransfer *t, const RasHttpRequest *req)
 {
-	struct curl_slist *headers;
+	CURL	   *h = t->h;
 
 	curl_easy_reset(h);
-	reset_response_state();
-	errbuf[0] = '\0';
-	headers = header_list(req);
+	reset_response_state(t);
+	t->errbuf[0] = '\0';
+	t->streaming = false;
+	t->headers = header_list(req);
 
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long) ras_connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_fn);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	return headers;
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 }
 
 /* The handle keeps a pointer to the list: detach it before freeing. */
 static void
-release_headers(CURL *h, struct curl_slist *headers)
+release_headers(RasTransfer *t)
 {
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(headers);
+	curl_easy_setopt(t->h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
 }
 
 /*
  * One attempt.  All libcurl memory is released before anything here can
  * raise an error or process an interrupt.
  */
-/* A request body that can be read once, front to back, and never rewound. */
-typedef struct OneWayBody
-{
-	const char *data;
-	size_t		len;
-	size_t		sent;
-} OneWayBody;
-
 static size_t
 read_once_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 {
@@ -421,15 +495,17 @@ read_once_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 	return n;
 }
 
-static void
-perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
+/*
+ * Sets transfer t up for one attempt of req: every option, the body, the
+ * timeouts.  The caller performs it (easy or multi) and then calls
+ * ras_transfer_finish.
+ */
+void
+ras_transfer_setup(RasTransfer *t, const RasHttpRequest *req)
 {
-	OneWayBody	upload;
-	CURL	   *h = get_handle();
-	char		errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *headers = prepare_transfer(h, req, errbuf, write_cb);
-	CURLcode	rc;
+	CURL	   *h = t->h;
 
+	prepare_transfer(t, req);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long) ras_request_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 
@@ -441,13 +517,13 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 		 * twice (a create) hands its body over through a read callback that
 		 * cannot rewind: the transfer fails instead, as "outcome unknown".
 		 */
-		upload.data = req->body;
-		upload.len = req->body_len;
-		upload.sent = 0;
+		t->upload.data = req->body;
+		t->upload.len = req->body_len;
+		t->upload.sent = 0;
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_once_cb);
-		curl_easy_setopt(h, CURLOPT_READDATA, &upload);
+		curl_easy_setopt(h, CURLOPT_READDATA, &t->upload);
 	}
 	else if (req->body != NULL)
 	{
@@ -458,26 +534,59 @@ perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	else if (strcmp(req->method, "POST") != 0 || req->body == NULL)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+}
 
-	/* pg_stat_activity shows the backend waiting on the API, not running */
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	rc = curl_easy_perform(h);
-	pgstat_report_wait_end();
-	finish_response(h, rc, errbuf, resp);
-	release_headers(h, headers);
+/*
+ * After a transfer: fills resp, frees what libcurl allocated for it, and
+ * only then acts on a cancel (which may longjmp) or an oversized answer.
+ */
+void
+ras_transfer_finish(RasTransfer *t, int curl_code, RasHttpResponse *resp)
+{
+	CURLcode	rc = (CURLcode) curl_code;
+
+	finish_response(t, rc, resp);
+	release_headers(t);
 
 	/* Only now is it safe to let PostgreSQL act on a pending interrupt. */
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		CHECK_FOR_INTERRUPTS();
-	if (rbuf.failed)
+	if (t->body.failed)
 	{
-		reset_response_state();
+		reset_response_state(t);
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_REMOTE),
 				 errmsg("an answer of the Amazon Ads API is larger than ras.max_response_size"),
 				 errdetail("The limit is %d kB.", ras_max_response_kb),
 				 errhint("Raise ras.max_response_size, or ask for smaller pages.")));
 	}
+}
+
+/* Detaches a transfer that will not be finished (an error elsewhere). */
+void
+ras_transfer_abandon(RasTransfer *t)
+{
+	if (t->headers)
+		release_headers(t);
+}
+
+/*
+ * One attempt on the backend's API transfer.  All libcurl memory is released
+ * before anything here can raise an error or process an interrupt.
+ */
+static void
+perform_once(const RasHttpRequest *req, RasHttpResponse *resp)
+{
+	CURLcode	rc;
+
+	if (api_transfer == NULL)
+		api_transfer = ras_transfer_create();
+	ras_transfer_setup(api_transfer, req);
+	/* pg_stat_activity shows the backend waiting on the API, not running */
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	rc = curl_easy_perform(api_transfer->h);
+	pgstat_report_wait_end();
+	ras_transfer_finish(api_transfer, rc, resp);
 }
 
 /*
@@ -539,16 +648,37 @@ should_retry(const RasHttpRequest *req, const RasHttpResponse *resp)
  * the request is to be sent again, false when it is not or when the wait
  * would take the time spent waiting (*waited_ms) past ras.retry_max_wait.
  */
+/*
+ * Whether attempt number attempt, which answered resp, is to be sent again,
+ * and after how long (*delay_ms); false when it is not, or when the wait
+ * would take the time spent waiting (waited_ms) past ras.retry_max_wait.
+ */
+bool
+ras_retry_after(const RasHttpRequest *req, const RasHttpResponse *resp, int attempt,
+				long waited_ms, long *delay_ms)
+{
+	if (req->no_retry || !should_retry(req, resp) || attempt > ras_max_retries)
+		return false;
+	*delay_ms = retry_delay_ms(attempt, resp->outcome == RAS_OK ? resp->retry_after_ms : -1);
+	return waited_ms + *delay_ms <= ras_retry_max_wait_ms;
+}
+
+/* Lost answers and 500/502/504 may come after the server acted. */
+bool
+ras_maybe_processed(const RasHttpResponse *resp)
+{
+	return resp->outcome == RAS_TRANSPORT_UNKNOWN ||
+		(resp->outcome == RAS_OK &&
+		 (resp->status == 500 || resp->status == 502 || resp->status == 504));
+}
+
 static bool
 wait_to_retry(const RasHttpRequest *req, const RasHttpResponse *resp, int attempt,
 			  long *waited_ms)
 {
 	long		delay;
 
-	if (req->no_retry || !should_retry(req, resp) || attempt > ras_max_retries)
-		return false;
-	delay = retry_delay_ms(attempt, resp->outcome == RAS_OK ? resp->retry_after_ms : -1);
-	if (*waited_ms + delay > ras_retry_max_wait_ms)
+	if (!ras_retry_after(req, resp, attempt, *waited_ms, &delay))
 		return false;
 	ras_sleep_ms(delay);
 	*waited_ms += delay;
@@ -567,10 +697,7 @@ ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
 
 		perform_once(req, resp);
 		resp->attempts = attempt;
-		/* lost answers and 500/502/504 may come after the server acted */
-		processed = resp->outcome == RAS_TRANSPORT_UNKNOWN ||
-			(resp->outcome == RAS_OK &&
-			 (resp->status == 500 || resp->status == 502 || resp->status == 504));
+		processed = ras_maybe_processed(resp);
 		resp->maybe_processed |= processed;
 		if (!wait_to_retry(req, resp, attempt, &waited_ms))
 			return;
@@ -581,9 +708,10 @@ ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
 void
 ras_http_wipe_response(void)
 {
-	if (rbuf.data && rbuf.cap > 0)
-		explicit_bzero(rbuf.data, rbuf.cap);
-	rbuf.len = 0;
+	if (api_transfer && api_transfer->body.data && api_transfer->body.cap > 0)
+		explicit_bzero(api_transfer->body.data, api_transfer->body.cap);
+	if (api_transfer)
+		api_transfer->body.len = 0;
 }
 
 long
@@ -601,81 +729,36 @@ ras_http_connections_opened(void)
  * raise errors and use PostgreSQL memory; the write callback only copies
  * into a bounded malloc'd buffer and pauses the transfer when it is full.
  * Non-2xx bodies (storage errors) go to the usual response buffer.  Its own
- * handle keeps the API connection of curl_handle undisturbed.
+ * transfer keeps the API connection of the API transfer undisturbed.
  */
-#define RAS_STREAM_CHUNK	((size_t) 256 * 1024)
 #define RAS_STREAM_POLL_MS	100
 
-static CURL *stream_handle = NULL;
 static CURLM *stream_multi = NULL;
-
-/* A 2xx body's bytes not yet consumed. */
-static BodyBuffer sbuf;
-static bool sbuf_paused;		/* the callback asked libcurl to hold data */
-
-static size_t
-stream_write_cb(char *data, size_t size, size_t nmemb, void *userdata)
-{
-	size_t		n = size * nmemb;
-	long		status = 0;
-
-	curl_easy_getinfo(stream_handle, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status >= 300)
-		return write_cb(data, size, nmemb, userdata);
-	if (sbuf.len + n > sbuf.cap)
-	{
-		if (sbuf.len > 0)
-		{
-			/* libcurl hands the same data again once unpaused */
-			sbuf_paused = true;
-			return CURL_WRITEFUNC_PAUSE;
-		}
-		if (!buffer_reserve(&sbuf, Max(n, RAS_STREAM_CHUNK)))
-			return 0;
-	}
-	buffer_append(&sbuf, data, n);
-	return n;
-}
-
-static void
-get_stream_handles(void)
-{
-	(void) get_handle();		/* curl_global_init */
-	if (stream_multi == NULL)
-	{
-		stream_multi = curl_multi_init();
-		if (stream_multi == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("could not create a libcurl multi handle")));
-	}
-	if (stream_handle == NULL)
-	{
-		stream_handle = curl_easy_init();
-		if (stream_handle == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("could not create a libcurl handle")));
-	}
-}
 
 /* One streamed attempt; returns how many body bytes reached the consumer. */
 static size_t
 stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 			RasHttpResponse *resp)
 {
+	RasTransfer *t;
 	CURL	   *h;
-	struct curl_slist *headers;
-	char		errbuf[CURL_ERROR_SIZE];
 	volatile CURLcode rc = CURLE_OK;
 	volatile bool added = false;
 	volatile size_t delivered = 0;
 
-	get_stream_handles();
-	h = stream_handle;
-	buffer_reset(&sbuf);
-	sbuf_paused = false;
-	headers = prepare_transfer(h, req, errbuf, stream_write_cb);
+	if (stream_transfer == NULL)
+		stream_transfer = ras_transfer_create();
+	if (stream_multi == NULL && (stream_multi = curl_multi_init()) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl multi handle")));
+	t = stream_transfer;
+	h = t->h;
+	prepare_transfer(t, req);
+	buffer_reset(&t->stream);
+	t->stream_paused = false;
+	t->streaming = true;
+
 	/*
 	 * A large file may take long: give up when it comes slower than
 	 * RAS_MIN_DOWNLOAD_SPEED for ras.request_timeout, not on the total time.
@@ -706,16 +789,16 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 				rc = CURLE_RECV_ERROR;
 				break;
 			}
-			if (sbuf.len > 0)
+			if (t->stream.len > 0)
 			{
-				size_t		len = sbuf.len;
+				size_t		len = t->stream.len;
 
-				sbuf.len = 0;
-				consume(arg, sbuf.data, len);
+				t->stream.len = 0;
+				consume(arg, t->stream.data, len);
 				delivered += len;
-				if (sbuf_paused)
+				if (t->stream_paused)
 				{
-					sbuf_paused = false;
+					t->stream_paused = false;
 					curl_easy_pause(h, CURLPAUSE_CONT);
 					continue;
 				}
@@ -736,17 +819,18 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 		/* an abandoned transfer closes its connection here */
 		if (added)
 			curl_multi_remove_handle(stream_multi, h);
-		release_headers(h, headers);
+		t->streaming = false;
 	}
 	PG_END_TRY();
 
-	finish_response(h, rc, errbuf, resp);
-	if (rc == CURLE_ABORTED_BY_CALLBACK)
-		CHECK_FOR_INTERRUPTS();
-	if (sbuf.failed || rbuf.failed)
+	if (t->stream.failed)
+	{
+		release_headers(t);
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory while downloading a file")));
+	}
+	ras_transfer_finish(t, rc, resp);
 	return delivered;
 }
 

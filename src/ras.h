@@ -114,6 +114,17 @@ typedef struct RasHttpResponse
 
 extern void ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp);
 
+/* One transfer of many at once (dispatch.c): its own handle and buffers. */
+typedef struct RasTransfer RasTransfer;
+extern RasTransfer *ras_transfer_create(void);
+extern void *ras_transfer_handle(RasTransfer *t);	/* the CURL easy handle */
+extern void ras_transfer_setup(RasTransfer *t, const RasHttpRequest *req);
+extern void ras_transfer_finish(RasTransfer *t, int curl_code, RasHttpResponse *resp);
+extern void ras_transfer_abandon(RasTransfer *t);
+extern bool ras_retry_after(const RasHttpRequest *req, const RasHttpResponse *resp,
+							int attempt, long waited_ms, long *delay_ms);
+extern bool ras_maybe_processed(const RasHttpResponse *resp);
+
 /* Receives a streamed body piece by piece, in backend context: it may raise. */
 typedef void (*RasStreamConsumer) (void *arg, const char *data, size_t len);
 extern void ras_http_stream(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
