@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_sim import CLIENT_ID, PROFILE, SimProcess, call, campaign, token_form  # noqa: E402
 from test_v1 import (DSP, DSP_ACCOUNT, SB, SP, budget, dsp_ad_group, dsp_campaign,  # noqa: E402
                      keyword, sb_campaign, sp_ad, sp_campaign)
+from test_v1_betas import (DSP_UK, GLOBAL, VENDOR, address, allocation,  # noqa: E402
+                           incremental_item, new_account, reach_item, streaming)
 
 CONTRACT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "contract")
@@ -305,6 +307,153 @@ class ContractTests(unittest.TestCase):
             self.fault(kind="status", status=status, path="/adsApi/v1/")
             self.v1("query", "campaigns", {"adProductFilter": {"include": [DSP]}},
                     expect=status, dsp=True)
+        self.assertEqual(self.prism_violations()[before:], [])
+
+    # ------------------------------------------------------------------ v1 betas
+
+    def beta(self, method, path, body=None, expect=200, scope=None, account=None):
+        """A v1 beta call: Amazon-Ads-ClientId, plus Scope and/or Amazon-Ads-AccountId."""
+        changes = {"Amazon-Advertising-API-ClientId": None, "Amazon-Ads-ClientId": CLIENT_ID,
+                   "Amazon-Advertising-API-Scope": scope, "Amazon-Ads-AccountId": account}
+        return self.via(method, "/adsApi/v1/" + path, body, expect=expect, **changes)
+
+    def test_v1_beta_account_registration(self):
+        before = len(self.prism_violations())
+        created = self.beta("POST", "create/advertiserAccounts", {"advertiserAccounts": [
+            new_account("Contract %d" % i) for i in range(10)] + [
+            new_account("Sim Vendor"),
+            new_account("Zip", businessDetails=[{"address": address(zipCode="1")}]),
+            new_account("Linked", sellingAccountLinkRequests=[{"sellingAccountLinkDetails": {
+                "sellingAccountLinkToken": "slt.sim.author.us",
+                "sellingProgram": "AMAZON_AUTHOR"}}])]}, expect=207)
+        self.assertEqual(len(created["success"]), 11)
+        self.assertEqual(len(created["error"]), 2)
+        new_id = created["success"][0]["advertiserAccount"]["advertiserAccountId"]
+        page = self.beta("POST", "query/advertiserAccounts", {"maxResults": 10})
+        self.beta("POST", "query/advertiserAccounts", {"maxResults": 10,
+                                                       "nextToken": page["nextToken"]})
+        self.beta("POST", "query/advertiserAccounts", {
+            "advertiserAccountIdFilter": {"include": [GLOBAL, new_id]},
+            "isGlobalAccountFilter": {"include": [True]}})
+        self.beta("POST", "update/advertiserAccounts", {"advertiserAccounts": [
+            {"advertiserAccountId": new_id, "displayName": "Renamed",
+             "industryVertical": "Health"},
+            {"advertiserAccountId": GLOBAL, "currencyCode": "EUR"},
+            {"advertiserAccountId": "amzn1.ads-account.g.nope"}]}, expect=207)
+        self.beta("POST", "query/sellingAccounts", {})
+        self.beta("POST", "query/sellingAccounts", {
+            "sellingProgramFilter": {"include": ["AMAZON_VENDOR"]},
+            "sellingAccountLinkTokenFilter": {"include": ["slt.sim.vendor.us"]}})
+        self.beta("POST", "query/managerAccounts", {"maxResults": 10})
+        self.beta("POST", "query/managerAccounts", {"managerAccountIdFilter": {
+            "include": ["amzn1.ads-account.m.simmanager1"]}})
+        self.beta("POST", "query/advertiserAccounts", {"nextToken": "bogus"}, expect=400)
+        self.assertEqual(self.prism_violations()[before:], [])
+
+    def test_v1_beta_linked_accounts(self):
+        before = len(self.prism_violations())
+        created = self.beta("POST", "create/accountCombinationInvitations", {
+            "accountCombinationInvitations": [
+                {"advertiserAccountId": GLOBAL, "accountsToCombine": [
+                    {"accountId": {"advertiserAccountId": DSP_UK},
+                     "accountFunction": "BUSINESS_DETAILS_SOURCE"}]},
+                {"advertiserAccountId": VENDOR, "accountsToCombine": [
+                    {"accountId": {"advertiserAccountId": DSP_UK}}]}]}, expect=207)
+        invitation = created["success"][0]["accountCombinationInvitation"]
+        self.beta("POST", "update/accountCombinationInvitations", {
+            "accountCombinationInvitations": [
+                {"accountCombinationInvitationId": invitation["accountCombinationInvitationId"],
+                 "status": "RESENT"},
+                {"accountCombinationInvitationId": "8000000002", "status": "REJECTED"}]},
+            expect=207)
+        page = self.beta("POST", "query/accountCombinationInvitations", {"maxResults": 1})
+        self.beta("POST", "query/accountCombinationInvitations",
+                  {"maxResults": 1, "nextToken": page["nextToken"]})
+        self.beta("POST", "query/accountCombinationInvitations", {})
+        self.beta("POST", "create/advertiserProductGroupEligibilities", {
+            "advertiserProductGroupEligibilities": [{"adProductGroup": "ADSP"}]},
+            expect=207, account=VENDOR)
+        self.beta("POST", "create/advertiserProductGroupEligibilities", {
+            "advertiserProductGroupEligibilities": [{"adProductGroup": "ADSP"}]},
+            expect=207, account=GLOBAL)
+        self.beta("POST", "query/advertiserProductGroupEligibilities", {}, account=VENDOR)
+        self.beta("POST", "query/advertiserProductGroupEligibilities", {
+            "statusFilter": {"include": ["REJECTED"]}, "maxResults": 1}, account=VENDOR)
+        self.beta("POST", "query/advertiserProductGroupEligibilities", {"maxResults": 0},
+                  account=VENDOR)
+        self.beta("POST", "query/advertiserProductGroupEligibilities", {}, expect=403,
+                  account="nope")
+        self.assertEqual(self.prism_violations()[before:], [])
+
+    def test_v1_beta_brand_stores(self):
+        before = len(self.prism_violations())
+        page = self.beta("POST", "query/brandStores", {
+            "storeNameFilter": {"include": ["acme"]}, "maxResults": 1}, scope=PROFILE)
+        self.beta("POST", "query/brandStores", {"storeNameFilter": {"include": ["acme"]},
+                                                "maxResults": 1,
+                                                "nextToken": page["nextToken"]},
+                  scope=PROFILE)
+        self.beta("POST", "query/brandStores", {"storeNameFilter": {"include": ["e"]}},
+                  account=GLOBAL)
+        editions = self.beta("GET", "brandStoreEditions?brandStoreId=store-acme&maxResults=50",
+                             scope=PROFILE)
+        self.beta("GET", "brandStoreEditions?brandStoreId=store-acme&maxResults=50&"
+                  "nextToken=" + editions["nextToken"], scope=PROFILE)
+        self.beta("GET", "brandStoreEditions?brandStoreId=store-globex", scope=PROFILE)
+        self.beta("GET", "brandStoreEditions?brandStoreId=nope", expect=404, scope=PROFILE)
+        self.beta("GET", "brandStoreEditions?brandStoreId=store-acme&maxResults=51",
+                  expect=400, scope=PROFILE)
+        query = {"storeIdFilter": {"include": ["store-acme"]},
+                 "editionIdFilter": {"include": ["edition-acme-001"]}}
+        self.beta("POST", "query/brandStorePages", dict(
+            query, pageIdFilter={"include": ["page-acme-home"]}), scope=PROFILE)
+        self.beta("POST", "query/brandStorePages", dict(
+            query, pageIdFilter={"include": ["page-acme-sale"]},
+            storeEditionPublishIdFilter={"include": ["pub-acme-001-1"]}, maxResults=1),
+            scope=PROFILE)
+        self.beta("POST", "update/brandStorePages", {"brandStorePages": [{
+            "pageId": "page-acme-home", "storeId": "store-acme",
+            "content": {"title": "Home", "template": "PRODUCT_GRID"}}]},
+            expect=207, scope=PROFILE)
+        self.beta("POST", "update/brandStorePages", {"brandStorePages": [{
+            "pageId": "page-acme-home", "editionId": "edition-acme-002"}]},
+            expect=207, scope=PROFILE)
+        versions = dict(query, publishStatusFilter={"include": ["DRAFT"]})
+        page = self.beta("POST", "query/brandStoreEditionPublishVersions",
+                         dict(versions, maxResults=2), scope=PROFILE)
+        self.beta("POST", "query/brandStoreEditionPublishVersions",
+                  dict(versions, maxResults=2, nextToken=page["nextToken"]), scope=PROFILE)
+        for state in ("PUBLISH", "PUBLISH", "DRAFT"):
+            self.beta("POST", "update/brandStoreEditionPublishVersions", {
+                "brandStoreEditionPublishVersions": [{
+                    "storeEditionPublishId": "pub-acme-001-1", "publishState": state}]},
+                expect=207, scope=PROFILE)
+        self.beta("POST", "query/brandStores", {"storeNameFilter": {"include": ["a"]}},
+                  expect=403, scope="999")
+        self.assertEqual(self.prism_violations()[before:], [])
+
+    def test_v1_beta_forecasts(self):
+        before = len(self.prism_violations())
+        self.beta("POST", "query/linearTvDayparts", {})
+        page = self.beta("POST", "query/linearTvDayparts", {
+            "marketplaceFilter": {"include": ["US"]}, "maxResults": 3})
+        self.beta("POST", "query/linearTvDayparts", {
+            "marketplaceFilter": {"include": ["US"]}, "maxResults": 3,
+            "nextToken": page["nextToken"]})
+        self.beta("POST", "query/linearTvDayparts", {"nameFilter": {"include": ["ALL_DAY"]}})
+        self.beta("POST", "create/linearTvReachForecasts", {"linearTvReachForecasts": [
+            reach_item(), reach_item(allocation(100, "nope")),
+            reach_item(allocation(50, "daypart-all-day", "CABLE"), reachUnit="INDIVIDUAL"),
+            reach_item(marketplace="JP")]}, expect=207, account=DSP_ACCOUNT)
+        self.beta("POST", "create/linearTvIncrementalReachForecasts", {
+            "linearTvIncrementalReachForecasts": [
+                incremental_item(), incremental_item(streaming(0)),
+                incremental_item(streaming(1000000, "DAILY", "IMPRESSION"),
+                                 linearTvReachPercentOverride=30),
+                incremental_item(streaming(500, "MONTHLY"), linearTvInventoryAllocation=[])]},
+            expect=207, account=DSP_ACCOUNT)
+        self.beta("POST", "create/linearTvReachForecasts", {"linearTvReachForecasts": [
+            reach_item()]}, expect=403, account="nope")
         self.assertEqual(self.prism_violations()[before:], [])
 
     def test_error_statuses(self):
