@@ -502,7 +502,8 @@ CREATE FUNCTION ras.sp_campaigns(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     campaign_id text,
     name text,
@@ -530,6 +531,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -558,7 +560,8 @@ CREATE FUNCTION ras.sp_ad_groups(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_group_id text,
     campaign_id text,
@@ -575,6 +578,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -604,7 +608,8 @@ CREATE FUNCTION ras.sp_ads(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_id text,
     ad_group_id text,
@@ -622,6 +627,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -656,7 +662,8 @@ CREATE FUNCTION ras.sp_targets(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     target_id text,
     campaign_id text,
@@ -677,6 +684,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -706,7 +714,8 @@ CREATE FUNCTION ras.sb_campaigns(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     campaign_id text,
     name text,
@@ -734,6 +743,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -762,7 +772,8 @@ CREATE FUNCTION ras.sb_ad_groups(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_group_id text,
     campaign_id text,
@@ -779,6 +790,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -808,7 +820,8 @@ CREATE FUNCTION ras.sb_ads(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_id text,
     ad_group_id text,
@@ -826,6 +839,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -860,7 +874,8 @@ CREATE FUNCTION ras.sb_targets(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     target_id text,
     campaign_id text,
@@ -881,6 +896,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -908,7 +924,8 @@ CREATE FUNCTION ras.sb_ad_extensions(
     ad_extension_types text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_extension_id text,
     ad_group_id text,
@@ -923,6 +940,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -947,7 +965,8 @@ CREATE FUNCTION ras.dsp_campaigns(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     campaign_id text,
     name text,
@@ -975,6 +994,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1003,7 +1023,8 @@ CREATE FUNCTION ras.dsp_ad_groups(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_group_id text,
     campaign_id text,
@@ -1026,6 +1047,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1055,7 +1077,8 @@ CREATE FUNCTION ras.dsp_ads(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_id text,
     ad_group_id text,
@@ -1073,6 +1096,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1101,7 +1125,8 @@ CREATE FUNCTION ras.dsp_targets(
     inventory_source_types text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     target_id text,
     campaign_id text,
@@ -1122,6 +1147,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1147,7 +1173,8 @@ CREATE FUNCTION ras.dsp_ad_associations(
     ad_ids text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_association_id text,
     ad_id text,
@@ -1156,6 +1183,7 @@ RETURNS TABLE (
     weight numeric,
     start_date_time timestamptz,
     end_date_time timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1175,58 +1203,58 @@ RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
 AS 'MODULE_PATHNAME', 'ras_mutate'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION ras.sp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Sponsored Products campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text, text[], boolean) IS 'Sponsored Products campaigns (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_campaigns(jsonb, text, text) IS 'creates Sponsored Products campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_campaigns(jsonb, text, text) IS 'updates Sponsored Products campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_campaigns(text[], text, text) IS 'archives Sponsored Products campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Products ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Products ad groups (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_ad_groups(jsonb, text, text) IS 'creates Sponsored Products ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_ad_groups(jsonb, text, text) IS 'updates Sponsored Products ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_ad_groups(text[], text, text) IS 'archives Sponsored Products ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Products ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Products ads (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_ads(jsonb, text, text) IS 'creates Sponsored Products ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_ads(jsonb, text, text) IS 'updates Sponsored Products ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_ads(text[], text, text) IS 'archives Sponsored Products ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sp_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text) IS 'Sponsored Products targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text, text[], boolean) IS 'Sponsored Products targets (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_targets(jsonb, text, text) IS 'creates Sponsored Products targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_targets(jsonb, text, text) IS 'updates Sponsored Products targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_targets(text[], text, text) IS 'archives Sponsored Products targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Sponsored Brands campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands campaigns (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_campaigns(jsonb, text, text) IS 'creates Sponsored Brands campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_campaigns(jsonb, text, text) IS 'updates Sponsored Brands campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_campaigns(text[], text, text) IS 'archives Sponsored Brands campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Brands ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands ad groups (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_ad_groups(jsonb, text, text) IS 'creates Sponsored Brands ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_ad_groups(jsonb, text, text) IS 'updates Sponsored Brands ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_ad_groups(text[], text, text) IS 'archives Sponsored Brands ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Brands ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands ads (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_ads(jsonb, text, text) IS 'creates Sponsored Brands ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_ads(jsonb, text, text) IS 'updates Sponsored Brands ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_ads(text[], text, text) IS 'archives Sponsored Brands ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text) IS 'Sponsored Brands targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands targets (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_targets(jsonb, text, text) IS 'creates Sponsored Brands targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_targets(jsonb, text, text) IS 'updates Sponsored Brands targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_targets(text[], text, text) IS 'archives Sponsored Brands targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_ad_extensions(text[], text[], text[], text[], text[], bigint, text, text) IS 'Sponsored Brands ad extensions (open beta) (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_ad_extensions(text[], text[], text[], text[], text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands ad extensions (open beta) (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_ad_extensions(jsonb, text, text) IS 'creates Sponsored Brands ad extensions (open beta) from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_ad_extensions(jsonb, text, text) IS 'updates Sponsored Brands ad extensions (open beta) from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Amazon DSP campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text, text[], boolean) IS 'Amazon DSP campaigns (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_campaigns(jsonb, text, text) IS 'creates Amazon DSP campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_campaigns(jsonb, text, text) IS 'updates Amazon DSP campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_campaigns(text[], text, text) IS 'archives Amazon DSP campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Amazon DSP ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Amazon DSP ad groups (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_ad_groups(jsonb, text, text) IS 'creates Amazon DSP ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_ad_groups(jsonb, text, text) IS 'updates Amazon DSP ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_ad_groups(text[], text, text) IS 'archives Amazon DSP ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Amazon DSP ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Amazon DSP ads (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_ads(jsonb, text, text) IS 'creates Amazon DSP ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_ads(jsonb, text, text) IS 'updates Amazon DSP ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_ads(text[], text, text) IS 'archives Amazon DSP ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_targets(text[], text[], text[], boolean, text[], text[], bigint, text, text) IS 'Amazon DSP targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_targets(text[], text[], text[], boolean, text[], text[], bigint, text, text, text[], boolean) IS 'Amazon DSP targets (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_targets(jsonb, text, text) IS 'creates Amazon DSP targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_targets(jsonb, text, text) IS 'updates Amazon DSP targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_targets(text[], text, text) IS 'archives Amazon DSP targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_ad_associations(text[], text[], text[], bigint, text, text) IS 'Amazon DSP ad associations (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_ad_associations(text[], text[], text[], bigint, text, text, text[], boolean) IS 'Amazon DSP ad associations (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_ad_associations(jsonb, text, text) IS 'creates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_ad_associations(jsonb, text, text) IS 'updates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_ad_associations(text[], text, text) IS 'archives Amazon DSP ad associations by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
@@ -1277,3 +1305,103 @@ ALTER FOREIGN DATA WRAPPER ras HANDLER ras.fdw_handler;
 RESET client_min_messages;
 COMMENT ON FUNCTION ras.fdw_handler() IS 'Foreign tables over the ras list engine: WHERE, LIMIT and column pushdown';
 COMMENT ON FUNCTION ras.fdw_check_table(regclass) IS 'Checks that a ras foreign table''s columns are fields of its entity';
+
+-- The RAS listings take profile_ids (many scopes at once, concurrently) and
+-- skip_failed, and show each row's profile_id.
+DROP FUNCTION ras.retailers(text[], text, text, bigint);
+DROP FUNCTION ras.products(text, text, text[], bigint, text, text);
+DROP FUNCTION ras.campaigns(text[], text[], text[], text, text[], bigint, text, text);
+DROP FUNCTION ras.ad_groups(text[], text[], text[], text[], text, bigint, text, text);
+DROP FUNCTION ras.product_ads(text[], text[], text[], text[], bigint, text, text);
+DROP FUNCTION ras.targets(text[], text[], text[], text[], text[], text, text[], text[], boolean, text[], jsonb, bigint, text, text);
+
+CREATE FUNCTION ras.retailers(
+    retailer_ids text[] DEFAULT NULL, profile_id text DEFAULT NULL,
+    server text DEFAULT NULL, max_rows bigint DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (retailer_id text, name text, domain text, status text, profile_id text, raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.products(
+    retailer_id text, search text DEFAULT NULL, offer_ids text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    retailer_offer_id text, title text, brand text, category text,
+    availability text, eligibility_status text, image_url text, created_date date,
+    price numeric, price_currency text, basis_price numeric, basis_price_currency text,
+    profile_id text,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.campaigns(
+    campaign_ids text[] DEFAULT NULL, states text[] DEFAULT NULL,
+    names text[] DEFAULT NULL, name_match text DEFAULT NULL,
+    portfolio_ids text[] DEFAULT NULL, max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    campaign_id text, name text, state text, targeting_type text,
+    budget numeric, budget_type text, effective_budget numeric,
+    start_date date, end_date date, portfolio_id text,
+    bidding_strategy text, placement_bidding jsonb, tags jsonb,
+    serving_status text, serving_status_details jsonb,
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.ad_groups(
+    ad_group_ids text[] DEFAULT NULL, campaign_ids text[] DEFAULT NULL,
+    states text[] DEFAULT NULL, names text[] DEFAULT NULL,
+    name_match text DEFAULT NULL, max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    ad_group_id text, campaign_id text, name text, state text,
+    default_bid numeric, retailer_id text,
+    serving_status text, serving_status_details jsonb,
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.product_ads(
+    product_ad_ids text[] DEFAULT NULL, campaign_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL, states text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    product_ad_id text, campaign_id text, ad_group_id text, state text,
+    retailer_id text, retailer_offer_id text,
+    serving_status text, serving_status_details jsonb,
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.targets(
+    target_ids text[] DEFAULT NULL, campaign_ids text[] DEFAULT NULL,
+    ad_group_ids text[] DEFAULT NULL, states text[] DEFAULT NULL,
+    keywords text[] DEFAULT NULL, keyword_match text DEFAULT NULL,
+    match_types text[] DEFAULT NULL, target_types text[] DEFAULT NULL,
+    is_negative boolean DEFAULT NULL, target_levels text[] DEFAULT NULL,
+    product_ids jsonb DEFAULT NULL, max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    target_id text, campaign_id text, ad_group_id text, state text,
+    negative boolean, target_level text, target_type text, match_type text,
+    keyword text, product_id text, bid numeric, currency_code text,
+    serving_status text, serving_status_details jsonb,
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ras.retailers(text[], text, text, bigint, text[], boolean) IS 'Retailers RAS campaigns can advertise at';
+COMMENT ON FUNCTION ras.products(text, text, text[], bigint, text, text, text[], boolean) IS 'Products of a retailer that can be advertised (search or offer ids)';
+COMMENT ON FUNCTION ras.campaigns(text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'RAS campaigns, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.ad_groups(text[], text[], text[], text[], text, bigint, text, text, text[], boolean) IS 'RAS ad groups, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.product_ads(text[], text[], text[], text[], bigint, text, text, text[], boolean) IS 'RAS product ads, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.targets(text[], text[], text[], text[], text[], text, text[], text[], boolean, text[], jsonb, bigint, text, text, text[], boolean) IS 'RAS targets (keyword, product, auto), every list filter as an optional argument';

@@ -32,8 +32,9 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION ras.retailers(
     retailer_ids text[] DEFAULT NULL, profile_id text DEFAULT NULL,
-    server text DEFAULT NULL, max_rows bigint DEFAULT NULL)
-RETURNS TABLE (retailer_id text, name text, domain text, status text, raw jsonb)
+    server text DEFAULT NULL, max_rows bigint DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (retailer_id text, name text, domain text, status text, profile_id text, raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
@@ -41,14 +42,15 @@ CREATE FUNCTION ras.campaigns(
     campaign_ids text[] DEFAULT NULL, states text[] DEFAULT NULL,
     names text[] DEFAULT NULL, name_match text DEFAULT NULL,
     portfolio_ids text[] DEFAULT NULL, max_rows bigint DEFAULT NULL,
-    profile_id text DEFAULT NULL, server text DEFAULT NULL)
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     campaign_id text, name text, state text, targeting_type text,
     budget numeric, budget_type text, effective_budget numeric,
     start_date date, end_date date, portfolio_id text,
     bidding_strategy text, placement_bidding jsonb, tags jsonb,
     serving_status text, serving_status_details jsonb,
-    created_at timestamptz, updated_at timestamptz, raw jsonb)
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
@@ -56,12 +58,13 @@ CREATE FUNCTION ras.ad_groups(
     ad_group_ids text[] DEFAULT NULL, campaign_ids text[] DEFAULT NULL,
     states text[] DEFAULT NULL, names text[] DEFAULT NULL,
     name_match text DEFAULT NULL, max_rows bigint DEFAULT NULL,
-    profile_id text DEFAULT NULL, server text DEFAULT NULL)
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_group_id text, campaign_id text, name text, state text,
     default_bid numeric, retailer_id text,
     serving_status text, serving_status_details jsonb,
-    created_at timestamptz, updated_at timestamptz, raw jsonb)
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
@@ -69,23 +72,26 @@ CREATE FUNCTION ras.product_ads(
     product_ad_ids text[] DEFAULT NULL, campaign_ids text[] DEFAULT NULL,
     ad_group_ids text[] DEFAULT NULL, states text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
-    profile_id text DEFAULT NULL, server text DEFAULT NULL)
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     product_ad_id text, campaign_id text, ad_group_id text, state text,
     retailer_id text, retailer_offer_id text,
     serving_status text, serving_status_details jsonb,
-    created_at timestamptz, updated_at timestamptz, raw jsonb)
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION ras.products(
     retailer_id text, search text DEFAULT NULL, offer_ids text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
-    profile_id text DEFAULT NULL, server text DEFAULT NULL)
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     retailer_offer_id text, title text, brand text, category text,
     availability text, eligibility_status text, image_url text, created_date date,
     price numeric, price_currency text, basis_price numeric, basis_price_currency text,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -97,13 +103,14 @@ CREATE FUNCTION ras.targets(
     match_types text[] DEFAULT NULL, target_types text[] DEFAULT NULL,
     is_negative boolean DEFAULT NULL, target_levels text[] DEFAULT NULL,
     product_ids jsonb DEFAULT NULL, max_rows bigint DEFAULT NULL,
-    profile_id text DEFAULT NULL, server text DEFAULT NULL)
+    profile_id text DEFAULT NULL, server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     target_id text, campaign_id text, ad_group_id text, state text,
     negative boolean, target_level text, target_type text, match_type text,
     keyword text, product_id text, bid numeric, currency_code text,
     serving_status text, serving_status_details jsonb,
-    created_at timestamptz, updated_at timestamptz, raw jsonb)
+    created_at timestamptz, updated_at timestamptz, profile_id text, raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
@@ -191,7 +198,8 @@ CREATE FUNCTION ras.sp_campaigns(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     campaign_id text,
     name text,
@@ -219,6 +227,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -247,7 +256,8 @@ CREATE FUNCTION ras.sp_ad_groups(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_group_id text,
     campaign_id text,
@@ -264,6 +274,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -293,7 +304,8 @@ CREATE FUNCTION ras.sp_ads(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_id text,
     ad_group_id text,
@@ -311,6 +323,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -345,7 +358,8 @@ CREATE FUNCTION ras.sp_targets(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     target_id text,
     campaign_id text,
@@ -366,6 +380,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -395,7 +410,8 @@ CREATE FUNCTION ras.sb_campaigns(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     campaign_id text,
     name text,
@@ -423,6 +439,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -451,7 +468,8 @@ CREATE FUNCTION ras.sb_ad_groups(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_group_id text,
     campaign_id text,
@@ -468,6 +486,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -497,7 +516,8 @@ CREATE FUNCTION ras.sb_ads(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_id text,
     ad_group_id text,
@@ -515,6 +535,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -549,7 +570,8 @@ CREATE FUNCTION ras.sb_targets(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     target_id text,
     campaign_id text,
@@ -570,6 +592,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -597,7 +620,8 @@ CREATE FUNCTION ras.sb_ad_extensions(
     ad_extension_types text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     profile_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_extension_id text,
     ad_group_id text,
@@ -612,6 +636,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    profile_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -636,7 +661,8 @@ CREATE FUNCTION ras.dsp_campaigns(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     campaign_id text,
     name text,
@@ -664,6 +690,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -692,7 +719,8 @@ CREATE FUNCTION ras.dsp_ad_groups(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_group_id text,
     campaign_id text,
@@ -715,6 +743,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -744,7 +773,8 @@ CREATE FUNCTION ras.dsp_ads(
     marketplace_scopes text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_id text,
     ad_group_id text,
@@ -762,6 +792,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -790,7 +821,8 @@ CREATE FUNCTION ras.dsp_targets(
     inventory_source_types text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     target_id text,
     campaign_id text,
@@ -811,6 +843,7 @@ RETURNS TABLE (
     tags jsonb,
     created_at timestamptz,
     updated_at timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -836,7 +869,8 @@ CREATE FUNCTION ras.dsp_ad_associations(
     ad_ids text[] DEFAULT NULL,
     max_rows bigint DEFAULT NULL,
     account_id text DEFAULT NULL,
-    server text DEFAULT NULL)
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
 RETURNS TABLE (
     ad_association_id text,
     ad_id text,
@@ -845,6 +879,7 @@ RETURNS TABLE (
     weight numeric,
     start_date_time timestamptz,
     end_date_time timestamptz,
+    account_id text,
     raw jsonb)
 AS 'MODULE_PATHNAME', 'ras_list'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1373,12 +1408,12 @@ $sync$;
 -- What \df+ and \dx+ show.
 COMMENT ON FOREIGN DATA WRAPPER ras IS 'Amazon Ads API: one server per region, credentials in user mappings';
 COMMENT ON FUNCTION ras.profiles(text) IS 'Advertising profiles the credentials can use (GET /v2/profiles)';
-COMMENT ON FUNCTION ras.retailers(text[], text, text, bigint) IS 'Retailers RAS campaigns can advertise at';
-COMMENT ON FUNCTION ras.products(text, text, text[], bigint, text, text) IS 'Products of a retailer that can be advertised (search or offer ids)';
-COMMENT ON FUNCTION ras.campaigns(text[], text[], text[], text, text[], bigint, text, text) IS 'RAS campaigns, every list filter as an optional argument';
-COMMENT ON FUNCTION ras.ad_groups(text[], text[], text[], text[], text, bigint, text, text) IS 'RAS ad groups, every list filter as an optional argument';
-COMMENT ON FUNCTION ras.product_ads(text[], text[], text[], text[], bigint, text, text) IS 'RAS product ads, every list filter as an optional argument';
-COMMENT ON FUNCTION ras.targets(text[], text[], text[], text[], text[], text, text[], text[], boolean, text[], jsonb, bigint, text, text) IS 'RAS targets (keyword, product, auto), every list filter as an optional argument';
+COMMENT ON FUNCTION ras.retailers(text[], text, text, bigint, text[], boolean) IS 'Retailers RAS campaigns can advertise at';
+COMMENT ON FUNCTION ras.products(text, text, text[], bigint, text, text, text[], boolean) IS 'Products of a retailer that can be advertised (search or offer ids)';
+COMMENT ON FUNCTION ras.campaigns(text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'RAS campaigns, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.ad_groups(text[], text[], text[], text[], text, bigint, text, text, text[], boolean) IS 'RAS ad groups, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.product_ads(text[], text[], text[], text[], bigint, text, text, text[], boolean) IS 'RAS product ads, every list filter as an optional argument';
+COMMENT ON FUNCTION ras.targets(text[], text[], text[], text[], text[], text, text[], text[], boolean, text[], jsonb, bigint, text, text, text[], boolean) IS 'RAS targets (keyword, product, auto), every list filter as an optional argument';
 COMMENT ON FUNCTION ras.create_campaigns(jsonb, text, text) IS 'creates campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_campaigns(jsonb, text, text) IS 'updates campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_campaigns(text[], text, text) IS 'archives campaigns by id; one row per id: idx, ok, id, error, result. Not undone by ROLLBACK';
@@ -1398,58 +1433,58 @@ COMMENT ON FUNCTION ras.sync_report_request(oid, text, text, text, text[], text[
 COMMENT ON FUNCTION ras.sync_report_load(oid, text, text[], interval, text[], text[], text[], boolean[]) IS 'ras.sync_report step 3: loads the finished reports into the table';
 COMMENT ON PROCEDURE ras.sync_report_run IS 'ras.sync_report with the caller''s schema resolved: runs the steps';
 COMMENT ON PROCEDURE ras.sync_report IS 'Keeps a table in step with a Sponsored Products report type: creates it, requests the trailing window, upserts on the grain (safe from pg_cron)';
-COMMENT ON FUNCTION ras.sp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Sponsored Products campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text, text[], boolean) IS 'Sponsored Products campaigns (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_campaigns(jsonb, text, text) IS 'creates Sponsored Products campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_campaigns(jsonb, text, text) IS 'updates Sponsored Products campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_campaigns(text[], text, text) IS 'archives Sponsored Products campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Products ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Products ad groups (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_ad_groups(jsonb, text, text) IS 'creates Sponsored Products ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_ad_groups(jsonb, text, text) IS 'updates Sponsored Products ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_ad_groups(text[], text, text) IS 'archives Sponsored Products ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Products ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Products ads (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_ads(jsonb, text, text) IS 'creates Sponsored Products ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_ads(jsonb, text, text) IS 'updates Sponsored Products ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_ads(text[], text, text) IS 'archives Sponsored Products ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sp_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text) IS 'Sponsored Products targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sp_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text, text[], boolean) IS 'Sponsored Products targets (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sp_targets(jsonb, text, text) IS 'creates Sponsored Products targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sp_targets(jsonb, text, text) IS 'updates Sponsored Products targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sp_targets(text[], text, text) IS 'archives Sponsored Products targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Sponsored Brands campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands campaigns (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_campaigns(jsonb, text, text) IS 'creates Sponsored Brands campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_campaigns(jsonb, text, text) IS 'updates Sponsored Brands campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_campaigns(text[], text, text) IS 'archives Sponsored Brands campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Brands ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands ad groups (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_ad_groups(jsonb, text, text) IS 'creates Sponsored Brands ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_ad_groups(jsonb, text, text) IS 'updates Sponsored Brands ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_ad_groups(text[], text, text) IS 'archives Sponsored Brands ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Sponsored Brands ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands ads (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_ads(jsonb, text, text) IS 'creates Sponsored Brands ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_ads(jsonb, text, text) IS 'updates Sponsored Brands ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_ads(text[], text, text) IS 'archives Sponsored Brands ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text) IS 'Sponsored Brands targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_targets(text[], text[], text[], text[], text[], text, text[], text, text[], text[], boolean, text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands targets (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_targets(jsonb, text, text) IS 'creates Sponsored Brands targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_targets(jsonb, text, text) IS 'updates Sponsored Brands targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_sb_targets(text[], text, text) IS 'archives Sponsored Brands targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.sb_ad_extensions(text[], text[], text[], text[], text[], bigint, text, text) IS 'Sponsored Brands ad extensions (open beta) (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.sb_ad_extensions(text[], text[], text[], text[], text[], bigint, text, text, text[], boolean) IS 'Sponsored Brands ad extensions (open beta) (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_sb_ad_extensions(jsonb, text, text) IS 'creates Sponsored Brands ad extensions (open beta) from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_sb_ad_extensions(jsonb, text, text) IS 'updates Sponsored Brands ad extensions (open beta) from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text) IS 'Amazon DSP campaigns (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_campaigns(text[], text[], text[], text[], text, text[], text[], bigint, text, text, text[], boolean) IS 'Amazon DSP campaigns (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_campaigns(jsonb, text, text) IS 'creates Amazon DSP campaigns from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_campaigns(jsonb, text, text) IS 'updates Amazon DSP campaigns from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_campaigns(text[], text, text) IS 'archives Amazon DSP campaigns by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Amazon DSP ad groups (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_ad_groups(text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Amazon DSP ad groups (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_ad_groups(jsonb, text, text) IS 'creates Amazon DSP ad groups from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_ad_groups(jsonb, text, text) IS 'updates Amazon DSP ad groups from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_ad_groups(text[], text, text) IS 'archives Amazon DSP ad groups by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text) IS 'Amazon DSP ads (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_ads(text[], text[], text[], text[], text[], text, text[], bigint, text, text, text[], boolean) IS 'Amazon DSP ads (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_ads(jsonb, text, text) IS 'creates Amazon DSP ads from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_ads(jsonb, text, text) IS 'updates Amazon DSP ads from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_ads(text[], text, text) IS 'archives Amazon DSP ads by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_targets(text[], text[], text[], boolean, text[], text[], bigint, text, text) IS 'Amazon DSP targets (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_targets(text[], text[], text[], boolean, text[], text[], bigint, text, text, text[], boolean) IS 'Amazon DSP targets (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_targets(jsonb, text, text) IS 'creates Amazon DSP targets from API-shaped items (adProduct filled in); one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_targets(jsonb, text, text) IS 'updates Amazon DSP targets from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_targets(text[], text, text) IS 'archives Amazon DSP targets by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
-COMMENT ON FUNCTION ras.dsp_ad_associations(text[], text[], text[], bigint, text, text) IS 'Amazon DSP ad associations (Amazon Ads API v1), every query filter as an optional argument';
+COMMENT ON FUNCTION ras.dsp_ad_associations(text[], text[], text[], bigint, text, text, text[], boolean) IS 'Amazon DSP ad associations (Amazon Ads API v1), every query filter as an optional argument';
 COMMENT ON FUNCTION ras.create_dsp_ad_associations(jsonb, text, text) IS 'creates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.update_dsp_ad_associations(jsonb, text, text) IS 'updates Amazon DSP ad associations from API-shaped items; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.delete_dsp_ad_associations(text[], text, text) IS 'archives Amazon DSP ad associations by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';

@@ -13,8 +13,8 @@
 
 #include "ras.h"
 
-const RasFamily ras_family_advertising = {"Amazon Ads API", "Amazon-Advertising-API-ClientId"};
-const RasFamily ras_family_v1 = {"Amazon Ads API v1", "Amazon-Ads-ClientId"};
+const RasFamily ras_family_advertising = {"Amazon Ads API", "ras", "Amazon-Advertising-API-ClientId"};
+const RasFamily ras_family_v1 = {"Amazon Ads API v1", "v1", "Amazon-Ads-ClientId"};
 
 /* Words for an HTTP status when the answer names no error code. */
 static const char *
@@ -122,56 +122,81 @@ failure_from_response(const RasCall *call, const RasHttpResponse *resp,
 	}
 }
 
+/* "advertising-api.amazon.com": the host of an API URL, for the request budget. */
+const char *
+ras_api_host(const char *url)
+{
+	const char *p = strstr(url, "://");
+	const char *end;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/");
+	return pnstrdup(p, end - p);
+}
+
+/*
+ * The HTTP request of a call, with the access token of the user mapping
+ * (refreshed first when force_refresh): URL, headers, body in UTF-8, and
+ * the request budget it draws on.  Everything is palloc'd; *auth_header is
+ * the one string holding the token, to be wiped after the transfer.
+ */
+void
+ras_api_request(RasConn *conn, const RasCall *call, bool force_refresh, RasHttpRequest *req,
+				RasBudgetKey *budget, char **auth_header)
+{
+	const RasFamily *family = call->family ? call->family : &ras_family_advertising;
+	const char **headers = palloc0(sizeof(char *) * 10);
+	int			n = 0;
+
+	*auth_header = psprintf("Authorization: Bearer %s", ras_access_token(conn, force_refresh));
+	headers[n++] = *auth_header;
+	headers[n++] = psprintf("%s: %s", family->client_header, conn->client_id);
+	if (call->profile_id)
+		headers[n++] = psprintf("Amazon-Advertising-API-Scope: %s", call->profile_id);
+	if (call->account_id)
+		headers[n++] = psprintf("Amazon-Ads-AccountId: %s", call->account_id);
+	headers[n++] = psprintf("Accept: %s", call->accept ? call->accept : "application/json");
+	if (call->body)
+		headers[n++] = psprintf("Content-Type: %s",
+								call->content_type ? call->content_type : "application/json");
+	if (call->extra_header)
+		headers[n++] = call->extra_header;
+	headers[n] = NULL;
+
+	memset(req, 0, sizeof(*req));
+	req->method = call->method;
+	req->url = psprintf("%s%s", conn->api_url, call->path);
+	/* the API speaks UTF-8, whatever the database's encoding */
+	req->body = call->body ? pg_server_to_any(call->body, strlen(call->body), PG_UTF8) : NULL;
+	req->body_len = req->body ? strlen(req->body) : 0;
+	req->headers = headers;
+	req->idempotent = call->idempotent;
+
+	budget->host = ras_api_host(conn->api_url);
+	budget->scope = call->profile_id ? call->profile_id : call->account_id;
+	budget->family = family->key;
+	req->budget = budget;
+}
+
+/* The failure an answer (or the lack of one) means for a call. */
+void
+ras_api_failure(const RasCall *call, const RasHttpResponse *resp, RasFailure *failure)
+{
+	failure_from_response(call, resp, failure);
+}
+
 bool
 ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp, RasFailure *failure)
 {
-	char	   *url = psprintf("%s%s", conn->api_url, call->path);
-	const RasFamily *family = call->family ? call->family : &ras_family_advertising;
-	char	   *client_header = psprintf("%s: %s", family->client_header, conn->client_id);
-	char	   *content_type = psprintf("Content-Type: %s",
-										call->content_type ? call->content_type : "application/json");
-	char	   *accept = psprintf("Accept: %s", call->accept ? call->accept : "application/json");
-	char	   *scope = call->profile_id ?
-		psprintf("Amazon-Advertising-API-Scope: %s", call->profile_id) : NULL;
-	char	   *account = call->account_id ?
-		psprintf("Amazon-Ads-AccountId: %s", call->account_id) : NULL;
-	const char *token = NULL;
-	/* the API speaks UTF-8, whatever the database's encoding */
-	const char *body = call->body ?
-		pg_server_to_any(call->body, strlen(call->body), PG_UTF8) : NULL;
-
 	for (int auth_attempt = 0; auth_attempt < 2; auth_attempt++)
 	{
-		const char *headers[9];
-		int			n = 0;
+		RasHttpRequest req;
+		RasBudgetKey budget;
 		char	   *auth_header;
-		RasHttpRequest req = {0};
 
-		token = ras_access_token(conn, auth_attempt > 0);
-		auth_header = psprintf("Authorization: Bearer %s", token);
-		headers[n++] = auth_header;
-		headers[n++] = client_header;
-		if (scope)
-			headers[n++] = scope;
-		if (account)
-			headers[n++] = account;
-		headers[n++] = accept;
-		if (call->body)
-			headers[n++] = content_type;
-		if (call->extra_header)
-			headers[n++] = call->extra_header;
-		headers[n] = NULL;
-
-		req.method = call->method;
-		req.url = url;
-		req.body = body;
-		req.body_len = body ? strlen(body) : 0;
-		req.headers = headers;
-		req.idempotent = call->idempotent;
-
+		ras_api_request(conn, call, auth_attempt > 0, &req, &budget, &auth_header);
 		ras_http_execute(&req, resp);
 		explicit_bzero(auth_header, strlen(auth_header));
-		pfree(auth_header);
 
 		/* a token can be revoked or expire early: refresh once, then retry */
 		if (!(resp->outcome == RAS_OK && resp->status == 401))

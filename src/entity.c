@@ -560,3 +560,11 @@ ras_filter_column(const RasFilter *f)
 		return pnstrdup(f->arg, len - 1);
 	return f->arg;
 }
+
+/* The column that shows a row's scope: profile_id or account_id; NULL: none. */
+const char *
+ras_scope_column(const RasEntity *e)
+{
+	return e->scope == RAS_SCOPE_PROFILE ? "profile_id" :
+		e->scope == RAS_SCOPE_ACCOUNT ? "account_id" : NULL;
+}

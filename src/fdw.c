@@ -109,12 +109,7 @@ table_plan(Oid relid)
 	return tp;
 }
 
-static const char *
-scope_column(const RasEntity *e)
-{
-	return e->scope == RAS_SCOPE_PROFILE ? "profile_id" :
-		e->scope == RAS_SCOPE_ACCOUNT ? "account_id" : NULL;
-}
+#define scope_column ras_scope_column
 
 /* The filter whose column is colname, or NULL. */
 static const RasFilter *

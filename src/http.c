@@ -695,7 +695,13 @@ ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
 	{
 		bool		processed;
 
+		/* every attempt draws on the request budget, and tells it how it went */
+		if (req->budget)
+			ras_budget_wait(req->budget->host, req->budget->scope, req->budget->family);
 		perform_once(req, resp);
+		if (req->budget && resp->outcome == RAS_OK)
+			ras_budget_result(req->budget->host, req->budget->scope, req->budget->family,
+							  resp->status, resp->retry_after_ms);
 		resp->attempts = attempt;
 		processed = ras_maybe_processed(resp);
 		resp->maybe_processed |= processed;

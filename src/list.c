@@ -77,7 +77,8 @@ ras_list_map_columns(const RasEntity *e, TupleDesc tupdesc, bool strict)
 				col = &e->columns[c];
 		if (col != NULL && column_type_oid(col->type) == att->atttypid)
 			map[a] = *col;
-		else if (strict)
+		else if (strict && !(ras_scope_column(e) &&
+							 strcmp(NameStr(att->attname), ras_scope_column(e)) == 0))
 			elog(ERROR, "result column \"%s\" of ras.%s does not match its descriptor",
 				 NameStr(att->attname), e->sql_name);
 	}
@@ -361,8 +362,8 @@ write_filter(RasBody *b, const RasFilterValues *fv)
 	}
 }
 
-static char *
-list_body(const RasListCall *call, int page_size, int page_index, const char *next_token)
+char *
+ras_list_body(const RasListCall *call, int page_size, int page_index, const char *next_token)
 {
 	const RasEntity *e = call->entity;
 	RasBody		b;
@@ -554,7 +555,7 @@ fetch_page(RasListCursor *c)
 	rc.method = e->list_method;
 	rc.path = e->list_path;
 	rc.body = strcmp(e->list_method, "GET") == 0 ? NULL :
-		list_body(c->call, page_size, c->page_index, c->next_token);
+		ras_list_body(c->call, page_size, c->page_index, c->next_token);
 	rc.content_type = e->content_type;
 	rc.accept = e->accept;
 	rc.family = e->family;
@@ -643,6 +644,51 @@ ras_list_describe(const RasListCall *call)
 	return buf.data;
 }
 
+/*
+ * The scopes of a call: profile_ids (account_ids) when given, else the one
+ * of profile_id (account_id) or the setting; NIL for an unscoped entity.
+ */
+static List *
+read_scopes(FunctionCallInfo fcinfo, const RasEntity *e)
+{
+	const char *many = e->scope == RAS_SCOPE_PROFILE ? "profile_ids" : "account_ids";
+	const char *one = e->scope == RAS_SCOPE_PROFILE ? "profile_id" : "account_id";
+	int			pos;
+	List	   *scopes = NIL;
+
+	if (e->scope == RAS_SCOPE_NONE)
+		return NIL;
+	pos = ras_call_arg(fcinfo, many);
+	if (pos >= 0 && !PG_ARGISNULL(pos))
+	{
+		Datum	   *values;
+		int			n;
+
+		ras_text_array(PG_GETARG_DATUM(pos), &values, &n);
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("%s is an empty array", many),
+					 errhint("An aggregate over no rows is NULL, an empty array names no scope.")));
+		if (ras_call_arg(fcinfo, one) >= 0 && !PG_ARGISNULL(ras_call_arg(fcinfo, one)))
+			ereport(ERROR,
+					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+					 errmsg("pass %s or %s, not both", one, many)));
+		n = dedupe_values(values, n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *id = ras_text_cstring(values[i]);
+
+			scopes = lappend(scopes, (void *) (e->scope == RAS_SCOPE_PROFILE ?
+											   ras_profile_resolve(id) : ras_account_resolve(id)));
+		}
+		return scopes;
+	}
+	return list_make1((void *) (e->scope == RAS_SCOPE_PROFILE ?
+								ras_profile_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, one))) :
+								ras_account_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, one)))));
+}
+
 PG_FUNCTION_INFO_V1(ras_list);
 
 Datum
@@ -660,6 +706,10 @@ ras_list(PG_FUNCTION_ARGS)
 	Datum	   *values;
 	bool	   *nulls;
 	MemoryContext row_ctx;
+	List	   *scopes;
+	int			scope_attno = -1;
+	int			skip_pos;
+	int			ncombos = 1;
 
 	/* the descriptor is resolved once per call site */
 	if (*cached == NULL)
@@ -697,10 +747,24 @@ ras_list(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 
 	conn = ras_conn_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "server")));
-	if (e->scope == RAS_SCOPE_PROFILE)
-		scope_id = ras_profile_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "profile_id")));
-	else if (e->scope == RAS_SCOPE_ACCOUNT)
-		scope_id = ras_account_resolve(text_arg(fcinfo, ras_call_arg(fcinfo, "account_id")));
+	scopes = read_scopes(fcinfo, e);
+	scope_id = scopes ? linitial(scopes) : NULL;
+	for (int a = 0; a < sink.natts; a++)
+		if (ras_scope_column(e) &&
+			strcmp(NameStr(TupleDescAttr(sink.tupdesc, a)->attname), ras_scope_column(e)) == 0)
+			scope_attno = a;
+	skip_pos = ras_call_arg(fcinfo, "skip_failed");
+	for (int i = 0; i < call->nfilters; i++)
+		ncombos *= call->filters[i].nchunks;
+
+	/* several scopes or split calls: concurrently */
+	if (list_length(scopes) > 1 || ncombos > 1)
+	{
+		ras_dispatch_listings(conn, call, scopes ? scopes : list_make1(NULL), &sink, ts,
+							  scope_attno,
+							  skip_pos >= 0 && !PG_ARGISNULL(skip_pos) && PG_GETARG_BOOL(skip_pos));
+		return (Datum) 0;
+	}
 
 
 	values = palloc(sizeof(Datum) * Max(sink.natts, 1));
@@ -712,6 +776,12 @@ ras_list(PG_FUNCTION_ARGS)
 		MemoryContext old = MemoryContextSwitchTo(row_ctx);
 		bool		got = ras_list_next(cursor, values, nulls);
 
+		if (got && scope_attno >= 0)
+		{
+			nulls[scope_attno] = scope_id == NULL;
+			if (scope_id)
+				values[scope_attno] = ras_text_datum(scope_id, strlen(scope_id));
+		}
 		if (got)
 			tuplestore_putvalues(ts, sink.tupdesc, values, nulls);
 		MemoryContextSwitchTo(old);

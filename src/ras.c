@@ -25,6 +25,8 @@ int			ras_max_response_kb = 102400;
 int			ras_max_pages = 100000;
 double		ras_max_report_rows = 100000000;
 int			ras_bad_value = RAS_BAD_VALUE_ERROR;
+int			ras_max_concurrency = 8;
+int			ras_max_requests_per_second = 1000;
 
 static const struct config_enum_entry bad_value_options[] = {
 	{"error", RAS_BAD_VALUE_ERROR, false},
@@ -84,6 +86,8 @@ refuse_bad_placeholders(void)
 		{"ras.connect_timeout", 100, 600000, GUC_UNIT_MS},
 		{"ras.max_response_size", 1024, 1048576, GUC_UNIT_KB},
 		{"ras.max_pages", 1, PG_INT32_MAX, 0},
+		{"ras.max_concurrency", 1, 64, 0},
+		{"ras.max_requests_per_second", 1, 10000, 0},
 	};
 
 	for (int i = 0; i < lengthof(ints); i++)
@@ -193,5 +197,16 @@ _PG_init(void)
 							 "error: a 58000 error naming the field; null: NULL in that column (raw keeps the value).",
 							 &ras_bad_value, RAS_BAD_VALUE_ERROR, bad_value_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ras.max_concurrency",
+							"Most API requests one statement has in flight at once.",
+							"Scopes of a fan-out and the calls of a split filter run concurrently.",
+							&ras_max_concurrency, 8, 1, 64,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ras.max_requests_per_second",
+							"Highest request rate per API host, scope and family.",
+							"The rate adapts below it: a 429 lowers it, successes raise it again.",
+							&ras_max_requests_per_second, 1000, 1, 10000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ras");
+	ras_budget_init();
 }

@@ -37,6 +37,8 @@ extern int	ras_max_response_kb;
 extern int	ras_max_pages;
 extern double ras_max_report_rows;
 extern int	ras_bad_value;
+extern int	ras_max_concurrency;
+extern int	ras_max_requests_per_second;
 
 #define RAS_BAD_VALUE_ERROR	0
 #define RAS_BAD_VALUE_NULL	1
@@ -79,6 +81,14 @@ extern const char *ras_account_resolve(const char *account_id);
 extern void ras_check_download_url(const RasConn *conn, const char *url);
 
 /* ---------- transport (http.c) ---------- */
+/* The request budget a request draws on (budget.c): host, scope, family. */
+typedef struct RasBudgetKey
+{
+	const char *host;
+	const char *scope;			/* profile or account id; NULL: none */
+	const char *family;
+} RasBudgetKey;
+
 typedef struct RasHttpRequest
 {
 	const char *method;			/* GET, POST, PUT, DELETE */
@@ -88,6 +98,7 @@ typedef struct RasHttpRequest
 	const char *const *headers; /* NULL-terminated "Name: value" list */
 	bool		idempotent;		/* safe to resend after it may have been processed */
 	bool		no_retry;		/* caller handles every status itself */
+	const RasBudgetKey *budget; /* NULL: draws on no budget (token, downloads) */
 } RasHttpRequest;
 
 typedef enum RasOutcome
@@ -141,7 +152,8 @@ extern const char *ras_access_token(RasConn *conn, bool force_refresh);
 /* An API family: what its calls share, as data. */
 typedef struct RasFamily
 {
-	const char *name;			/* for messages: "Retail Ad Service" */
+	const char *name;			/* for messages: "Amazon Ads API v1" */
+	const char *key;			/* short name, in ras.rate_limits */
 	const char *client_header;	/* the header that carries the LWA client id */
 } RasFamily;
 
@@ -177,6 +189,19 @@ typedef struct RasFailure
 
 extern bool ras_api_try(RasConn *conn, const RasCall *call, RasHttpResponse *resp,
 						RasFailure *failure);
+extern void ras_api_request(RasConn *conn, const RasCall *call, bool force_refresh,
+							RasHttpRequest *req, RasBudgetKey *budget, char **auth_header);
+extern void ras_api_failure(const RasCall *call, const RasHttpResponse *resp,
+							RasFailure *failure);
+extern const char *ras_api_host(const char *url);
+
+/* ---------- the shared request budget (budget.c) ---------- */
+extern void ras_budget_init(void);
+extern bool ras_budget_shared(void);
+extern long ras_budget_take(const char *host, const char *scope, const char *family);
+extern void ras_budget_result(const char *host, const char *scope, const char *family,
+							  long status, long retry_after_ms);
+extern void ras_budget_wait(const char *host, const char *scope, const char *family);
 extern void ras_api_call(RasConn *conn, const RasCall *call, RasHttpResponse *resp);
 extern bool ras_header_value_ok(const char *value);
 RAS_NORETURN extern void ras_raise_failure(const RasFailure *failure);
@@ -369,6 +394,14 @@ extern bool ras_list_next(RasListCursor *c, Datum *values, bool *nulls);
 extern void ras_list_rewind(RasListCursor *c);
 extern const RasListStats *ras_list_stats(const RasListCursor *c);
 extern char *ras_list_describe(const RasListCall *call);
+extern char *ras_list_body(const RasListCall *call, int page_size, int page_index,
+						   const char *next_token);
+extern const char *ras_scope_column(const RasEntity *e);
+
+/* ---------- concurrent listings (dispatch.c) ---------- */
+extern void ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes,
+								  RasRowSink *sink, Tuplestorestate *ts, int scope_attno,
+								  bool skip_failed);
 
 extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
 extern char *ras_json_member_text(JsonbContainer *obj, const char *key);
