@@ -1405,3 +1405,20 @@ COMMENT ON FUNCTION ras.campaigns(text[], text[], text[], text, text[], bigint, 
 COMMENT ON FUNCTION ras.ad_groups(text[], text[], text[], text[], text, bigint, text, text, text[], boolean) IS 'RAS ad groups, every list filter as an optional argument';
 COMMENT ON FUNCTION ras.product_ads(text[], text[], text[], text[], bigint, text, text, text[], boolean) IS 'RAS product ads, every list filter as an optional argument';
 COMMENT ON FUNCTION ras.targets(text[], text[], text[], text[], text[], text, text[], text[], boolean, text[], jsonb, bigint, text, text, text[], boolean) IS 'RAS targets (keyword, product, auto), every list filter as an optional argument';
+
+-- The request budgets: per API host, scope and family, the rate ras allows
+-- itself now, what it sent, and the 429s it got.  Shared by every session
+-- when ras is in shared_preload_libraries (shared = true), else this
+-- session's own.
+CREATE FUNCTION ras.rate_limit_buckets(
+    OUT host text, OUT scope text, OUT family text, OUT rate double precision,
+    OUT requests bigint, OUT throttled bigint, OUT last_retry_after_ms integer,
+    OUT last_throttled_at timestamptz, OUT paused_until timestamptz, OUT shared boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ras_rate_limits'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE VIEW ras.rate_limits AS SELECT * FROM ras.rate_limit_buckets();
+GRANT SELECT ON ras.rate_limits TO PUBLIC;
+COMMENT ON VIEW ras.rate_limits IS 'Request budgets per API host, scope and family: rate, requests, 429s, last Retry-After';
+COMMENT ON FUNCTION ras.rate_limit_buckets() IS 'The request budgets behind ras.rate_limits';

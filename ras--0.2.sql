@@ -1490,3 +1490,20 @@ COMMENT ON FUNCTION ras.update_dsp_ad_associations(jsonb, text, text) IS 'update
 COMMENT ON FUNCTION ras.delete_dsp_ad_associations(text[], text, text) IS 'archives Amazon DSP ad associations by id; one row per item: idx, ok, id, error, result. Not undone by ROLLBACK';
 COMMENT ON FUNCTION ras.fdw_handler() IS 'Foreign tables over the ras list engine: WHERE, LIMIT and column pushdown';
 COMMENT ON FUNCTION ras.fdw_check_table(regclass) IS 'Checks that a ras foreign table''s columns are fields of its entity';
+
+-- The request budgets: per API host, scope and family, the rate ras allows
+-- itself now, what it sent, and the 429s it got.  Shared by every session
+-- when ras is in shared_preload_libraries (shared = true), else this
+-- session's own.
+CREATE FUNCTION ras.rate_limit_buckets(
+    OUT host text, OUT scope text, OUT family text, OUT rate double precision,
+    OUT requests bigint, OUT throttled bigint, OUT last_retry_after_ms integer,
+    OUT last_throttled_at timestamptz, OUT paused_until timestamptz, OUT shared boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ras_rate_limits'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE VIEW ras.rate_limits AS SELECT * FROM ras.rate_limit_buckets();
+GRANT SELECT ON ras.rate_limits TO PUBLIC;
+COMMENT ON VIEW ras.rate_limits IS 'Request budgets per API host, scope and family: rate, requests, 429s, last Retry-After';
+COMMENT ON FUNCTION ras.rate_limit_buckets() IS 'The request budgets behind ras.rate_limits';

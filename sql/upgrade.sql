@@ -20,7 +20,10 @@ LANGUAGE sql AS $$
              || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-  WHERE c.relnamespace = 'ras'::regnamespace AND c.relkind = 'r'
+  WHERE c.relnamespace = 'ras'::regnamespace AND c.relkind IN ('r', 'v')
+  UNION ALL
+  SELECT 'view', c.relname, pg_get_viewdef(c.oid) || coalesce(' acl ' || c.relacl::text, '')
+  FROM pg_class c WHERE c.relnamespace = 'ras'::regnamespace AND c.relkind = 'v'
   UNION ALL
   SELECT 'table', c.relname,
          'rls ' || c.relrowsecurity || ' acl ' || coalesce(c.relacl::text, '-')

@@ -181,12 +181,13 @@ else
   record stack 0 1; export RAS_STACK_OK=0
 fi
 
+# ras is preloaded so that the request budget is shared (test_fanout checks it);
 # pg_cron must be preloaded for its integration test; it lives in database "postgres"
 # (the integration tests' PGDATABASE) and runs jobs in background workers, because the
 # cluster's password authentication would stop it from connecting over libpq.
 # log_min_messages=debug1 lets the secrets check also see the extension's debug output.
 pg_virtualenv -t -v "$PGV" \
-  -o shared_preload_libraries=pg_cron \
+  -o shared_preload_libraries=pg_cron,ras \
   -o cron.database_name=postgres \
   -o cron.use_background_workers=on \
   -o max_worker_processes=32 \

@@ -14,6 +14,8 @@ import signal
 import sys
 import tempfile
 
+import state
+
 import traffic
 from app import Simulator
 from server import serve
@@ -41,6 +43,8 @@ def parse_args(argv=None):
                         help="token bucket per (scope, family): RPS requests per second")
     parser.add_argument("--rate-burst", type=float, metavar="N",
                         help="bucket size of --rate-limit (default: RPS rounded up)")
+    parser.add_argument("--extra-profiles", type=int, default=0, metavar="N",
+                        help="seed N more US profiles 5000000001.. (fan-out tests)")
     parser.add_argument("--verbose", action="store_true",
                         help="print one line per API request on stderr")
     args = parser.parse_args(argv)
@@ -81,6 +85,7 @@ def write_port_file(path, port):
 
 def main(argv=None):
     args = parse_args(argv)
+    state.EXTRA_PROFILES = max(0, args.extra_profiles)
     sim = Simulator(seed=args.seed, public_url=args.public_url,
                     report_delay=args.report_delay, bench_targets=args.bench_targets,
                     verbose=args.verbose)

@@ -23,6 +23,9 @@ PROFILE_SEEDS = [
     (3456789012, "CA", "CAD", "America/Los_Angeles", "seller", "Sim Canada", "A2EUQ1WTGCTBG2"),
 ]
 RETAILER_COUNT = 450
+# --extra-profiles N: that many more US seller profiles, 5000000001.., "Sim Client N"
+# (an agency's many profiles, for fan-out tests and benchmarks). Set by main.py.
+EXTRA_PROFILES = 0
 
 ENTITY_KINDS = ("campaigns", "adGroups", "productAds", "targets")
 
@@ -145,7 +148,9 @@ class State:
     @staticmethod
     def _seed_profiles(rng):
         profiles = []
-        for pid, country, currency, tz, kind, name, marketplace in PROFILE_SEEDS:
+        extra = [(5000000000 + n, "US", "USD", "America/New_York", "seller", "Sim Client %d" % n,
+                  "ATVPDKIKX0DER") for n in range(1, EXTRA_PROFILES + 1)]
+        for pid, country, currency, tz, kind, name, marketplace in PROFILE_SEEDS + extra:
             account_id = "A" + "".join(rng.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
                                        for _ in range(13))
             info = {"marketplaceStringId": marketplace, "id": account_id,
