@@ -1507,3 +1507,269 @@ CREATE VIEW ras.rate_limits AS SELECT * FROM ras.rate_limit_buckets();
 GRANT SELECT ON ras.rate_limits TO PUBLIC;
 COMMENT ON VIEW ras.rate_limits IS 'Request budgets per API host, scope and family: rate, requests, 429s, last Retry-After';
 COMMENT ON FUNCTION ras.rate_limit_buckets() IS 'The request budgets behind ras.rate_limits';
+
+-- Amazon Ads API v1 betas.  Amazon may change them: each COMMENT says which
+-- beta a function belongs to.
+
+CREATE FUNCTION ras.advertiser_accounts(
+    advertiser_account_ids text[] DEFAULT NULL,
+    is_global_account boolean DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    advertiser_account_id text,
+    name text,
+    display_name text,
+    status_code text,
+    status_message text,
+    currency_code text,
+    time_zone text,
+    is_global_account boolean,
+    is_test_account boolean,
+    manager_account_id text,
+    industry_vertical text,
+    alternate_ids jsonb,
+    business_details jsonb,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_advertiser_accounts(items jsonb, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_advertiser_accounts(items jsonb, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.selling_accounts(
+    selling_account_link_tokens text[] DEFAULT NULL,
+    selling_programs text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    selling_account_link_token text,
+    name text,
+    display_name text,
+    selling_program text,
+    country_codes jsonb,
+    portals jsonb,
+    business jsonb,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.manager_accounts(
+    manager_account_ids text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    manager_account_id text,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.account_combination_invitations(
+    max_rows bigint DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    account_combination_invitation_id text,
+    advertiser_account_id text,
+    status text,
+    status_message text,
+    accounts_to_combine jsonb,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_account_combination_invitations(items jsonb, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_account_combination_invitations(items jsonb, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.advertiser_product_group_eligibilities(
+    statuses text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    account_id text DEFAULT NULL,
+    server text DEFAULT NULL,
+    account_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    advertiser_product_group_eligibility_id text,
+    advertiser_account_id text,
+    ad_product_group text,
+    status text,
+    rejected_reason_detail text,
+    created_at timestamptz,
+    account_id text,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.create_advertiser_product_group_eligibilities(items jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.brand_stores(
+    store_names text[],
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    store_id text,
+    name text,
+    store_name text,
+    page_infos jsonb,
+    profile_id text,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.brand_store_editions(
+    brand_store_id text,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    edition_id text,
+    store_id text,
+    name text,
+    edition_name text,
+    schedule jsonb,
+    profile_id text,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.brand_store_pages(
+    store_ids text[] DEFAULT NULL,
+    edition_ids text[] DEFAULT NULL,
+    page_ids text[] DEFAULT NULL,
+    store_edition_publish_ids text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    page_id text,
+    store_id text,
+    edition_id text,
+    name text,
+    page_type text,
+    store_edition_publish_id text,
+    content jsonb,
+    profile_id text,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_brand_store_pages(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.brand_store_edition_publish_versions(
+    store_ids text[] DEFAULT NULL,
+    edition_ids text[] DEFAULT NULL,
+    publish_statuses text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    profile_id text DEFAULT NULL,
+    server text DEFAULT NULL,
+    profile_ids text[] DEFAULT NULL, skip_failed boolean DEFAULT false)
+RETURNS TABLE (
+    store_edition_publish_id text,
+    store_id text,
+    edition_id text,
+    publish_status text,
+    publish_state jsonb,
+    pages jsonb,
+    profile_id text,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.update_brand_store_edition_publish_versions(items jsonb, profile_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (idx integer, ok boolean, id text, error text, result jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.linear_tv_dayparts(
+    marketplaces text[] DEFAULT NULL,
+    names text[] DEFAULT NULL,
+    max_rows bigint DEFAULT NULL,
+    server text DEFAULT NULL)
+RETURNS TABLE (
+    linear_tv_daypart_id text,
+    name text,
+    daypart_type text,
+    description text,
+    marketplace_definitions jsonb,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_list'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.linear_tv_reach_forecasts(requests jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (
+    idx integer, ok boolean, error text,
+    linear_tv_reach_forecast_id text,
+    linear_tv_reach_percent numeric,
+    start_date text,
+    end_date text,
+    marketplace text,
+    reach_unit text,
+    linear_tv_inventory_allocation jsonb,
+    created_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ras.linear_tv_incremental_reach_forecasts(requests jsonb, account_id text DEFAULT NULL, server text DEFAULT NULL)
+RETURNS TABLE (
+    idx integer, ok boolean, error text,
+    linear_tv_incremental_reach_forecast_id text,
+    deduplicated_reach_percent numeric,
+    linear_tv_only_reach_percent numeric,
+    streaming_tv_only_reach_percent numeric,
+    overlap_reach_percent numeric,
+    streaming_tv_incremental_reach_rate numeric,
+    streaming_tv_exclusive_reach_rate numeric,
+    linear_tv_reach_percent_override numeric,
+    streaming_tv_budget_allocation jsonb,
+    start_date text,
+    end_date text,
+    marketplace text,
+    reach_unit text,
+    linear_tv_inventory_allocation jsonb,
+    created_at timestamptz,
+    raw jsonb)
+AS 'MODULE_PATHNAME', 'ras_mutate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ras.advertiser_accounts(text[], boolean, bigint, text) IS 'BETA, account registration (closed beta): advertiser accounts (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.create_advertiser_accounts(jsonb, text) IS 'BETA, account registration (closed beta): creates advertiser accounts from API-shaped items; one row per item: idx, ok, id, error, result. Amazon may change it; not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_advertiser_accounts(jsonb, text) IS 'BETA, account registration (closed beta): updates advertiser accounts from API-shaped items; one row per item: idx, ok, id, error, result. Amazon may change it; not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.selling_accounts(text[], text[], bigint, text) IS 'BETA, account registration (closed beta): selling accounts (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.manager_accounts(text[], bigint, text) IS 'BETA, account registration (closed beta): manager accounts (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.account_combination_invitations(bigint, text) IS 'BETA, linked accounts (closed beta): account combination invitations (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.create_account_combination_invitations(jsonb, text) IS 'BETA, linked accounts (closed beta): creates account combination invitations from API-shaped items; one row per item: idx, ok, id, error, result. Amazon may change it; not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.update_account_combination_invitations(jsonb, text) IS 'BETA, linked accounts (closed beta): updates account combination invitations from API-shaped items; one row per item: idx, ok, id, error, result. Amazon may change it; not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.advertiser_product_group_eligibilities(text[], bigint, text, text, text[], boolean) IS 'BETA, linked accounts (closed beta): advertiser product group eligibilities (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.create_advertiser_product_group_eligibilities(jsonb, text, text) IS 'BETA, linked accounts (closed beta): creates advertiser product group eligibilities from API-shaped items; one row per item: idx, ok, id, error, result. Amazon may change it; not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.brand_stores(text[], bigint, text, text, text[], boolean) IS 'BETA, Brand Stores (open beta): brand stores (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.brand_store_editions(text, bigint, text, text, text[], boolean) IS 'BETA, Brand Stores (open beta): brand store editions (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.brand_store_pages(text[], text[], text[], text[], bigint, text, text, text[], boolean) IS 'BETA, Brand Stores (open beta): brand store pages (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.update_brand_store_pages(jsonb, text, text) IS 'BETA, Brand Stores (open beta): updates brand store pages from API-shaped items; one row per item: idx, ok, id, error, result. Amazon may change it; not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.brand_store_edition_publish_versions(text[], text[], text[], bigint, text, text, text[], boolean) IS 'BETA, Brand Stores (open beta): brand store edition publish versions (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.update_brand_store_edition_publish_versions(jsonb, text, text) IS 'BETA, Brand Stores (open beta): updates brand store edition publish versions from API-shaped items; one row per item: idx, ok, id, error, result. Amazon may change it; not undone by ROLLBACK';
+COMMENT ON FUNCTION ras.linear_tv_dayparts(text[], text[], bigint, text) IS 'BETA, forecasts (open beta): linear tv dayparts (Amazon Ads API v1); Amazon may change it';
+COMMENT ON FUNCTION ras.linear_tv_reach_forecasts(jsonb, text, text) IS 'BETA, forecasts (open beta): Linear TV reach forecasts (Amazon Ads API v1), one row per request with the forecast''s figures; Amazon may change it';
+COMMENT ON FUNCTION ras.linear_tv_incremental_reach_forecasts(jsonb, text, text) IS 'BETA, forecasts (open beta): Linear TV incremental reach forecasts (Amazon Ads API v1), one row per request with the forecast''s figures; Amazon may change it';

@@ -123,7 +123,7 @@ start_request(RasConn *conn, RasListCall *call, Listing *l, const RasRowSink *si
 		call->filters[i].chunk = l->chunks[i];
 	memset(&l->call, 0, sizeof(l->call));
 	l->call.method = e->list_method;
-	l->call.path = e->list_path;
+	l->call.path = ras_list_path(call, page_size, l->next_token);
 	l->call.body = strcmp(e->list_method, "GET") == 0 ? NULL :
 		ras_list_body(call, page_size, l->page_index, l->next_token);
 	l->call.content_type = e->content_type;
@@ -232,7 +232,7 @@ take_page(RasListCall *call, Listing *l, RasRowSink *sink, Tuplestorestate *ts,
 				 errmsg("could not list %s: the listing has more than ras.max_pages (%d) pages",
 						e->sql_name, ras_max_pages),
 				 errhint("Narrow the listing with filters, or raise ras.max_pages.")));
-	if (e->paging == RAS_PAGING_TOKEN)
+	if (e->paging == RAS_PAGING_TOKEN || e->paging == RAS_PAGING_QUERY)
 		l->done = l->next_token == NULL;
 	else if (e->paging == RAS_PAGING_INDEX)
 		l->done = page.nitems < l->page_size ||

@@ -413,6 +413,203 @@ static const RasColumn v1_ad_association_columns[] = {
 #define SB "SPONSORED_BRANDS"
 #define DSP "AMAZON_DSP"
 
+
+/* ---------------------------------------------------------------------------
+ * Amazon Ads API v1 betas (design/v1.md section 3): account registration and
+ * linked accounts (closed beta), Brand Stores and forecasts (open beta).
+ * Amazon may change them; each function's COMMENT says which beta it is.
+ * ------------------------------------------------------------------------- */
+
+static const char *const selling_programs[] = {"AMAZON_AUTHOR", "AMAZON_SELLER", "AMAZON_VENDOR", NULL};
+static const char *const eligibility_statuses[] = {"APPROVED", "PENDING", "REJECTED", NULL};
+static const char *const publish_statuses[] = {"DRAFT", "REVIEW_IN_PROGRESS", NULL};
+static const char *const daypart_names[] = {
+	"ALL_DAY", "EARLY_FRINGE", "LATE_FRINGE", "PRIME_TIME", "WEEKDAY_DAYTIME",
+	"WEEKDAY_MORNING", "WEEKEND_DAYTIME", NULL
+};
+static const char *const marketplaces[] = {
+	"AE", "AU", "BE", "BR", "CA", "CL", "CO", "DE", "EG", "ES", "FR", "GB", "IE", "IN", "IT",
+	"JP", "MX", "NG", "NL", "PL", "SA", "SE", "SG", "TR", "US", "ZA", NULL
+};
+
+static const RasFilter advertiser_account_filters[] = {
+	V1_IDS("advertiser_account_ids", "advertiserAccountIdFilter", 100),
+	{"is_global_account", "isGlobalAccountFilter", RAS_FILTER_BOOL_INCLUDE, 0, NULL, NULL},
+};
+static const RasColumn advertiser_account_columns[] = {
+	{"advertiser_account_id", RAS_COL_TEXT, "advertiserAccountId"},
+	{"name", RAS_COL_TEXT, "displayName"},
+	{"display_name", RAS_COL_TEXT, "displayName"},
+	{"status_code", RAS_COL_TEXT, "status.statusCode"},
+	{"status_message", RAS_COL_TEXT, "status.statusMessage"},
+	{"currency_code", RAS_COL_TEXT, "currencyCode"},
+	{"time_zone", RAS_COL_TEXT, "timeZoneIana"},
+	{"is_global_account", RAS_COL_BOOL, "isGlobalAccount"},
+	{"is_test_account", RAS_COL_BOOL, "isTestAccount"},
+	{"manager_account_id", RAS_COL_TEXT, "managerAccountId"},
+	{"industry_vertical", RAS_COL_TEXT, "industryVertical"},
+	{"alternate_ids", RAS_COL_JSONB, "alternateIds"},
+	{"business_details", RAS_COL_JSONB, "businessDetails"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasFilter selling_account_filters[] = {
+	V1_IDS("selling_account_link_tokens", "sellingAccountLinkTokenFilter", 1),
+	{"selling_programs", "sellingProgramFilter", RAS_FILTER_INCLUDE, 1, selling_programs, NULL},
+};
+static const RasColumn selling_account_columns[] = {
+	{"selling_account_link_token", RAS_COL_TEXT, "sellingAccountLinkToken"},
+	{"name", RAS_COL_TEXT, "displayName"},
+	{"display_name", RAS_COL_TEXT, "displayName"},
+	{"selling_program", RAS_COL_TEXT, "sellingProgram"},
+	{"country_codes", RAS_COL_JSONB, "countryCodes"},
+	{"portals", RAS_COL_JSONB, "portals"},
+	{"business", RAS_COL_JSONB, "business"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+/* ManagerAccount is an empty object in the spec: its id, and raw. */
+static const RasFilter manager_account_filters[] = {
+	V1_IDS("manager_account_ids", "managerAccountIdFilter", 100),
+};
+static const RasColumn manager_account_columns[] = {
+	{"manager_account_id", RAS_COL_TEXT, "managerAccountId"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasColumn invitation_columns[] = {
+	{"account_combination_invitation_id", RAS_COL_TEXT, "accountCombinationInvitationId"},
+	{"advertiser_account_id", RAS_COL_TEXT, "advertiserAccountId"},
+	{"status", RAS_COL_TEXT, "status"},
+	{"status_message", RAS_COL_TEXT, "statusMessage"},
+	{"accounts_to_combine", RAS_COL_JSONB, "accountsToCombine"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasFilter eligibility_filters[] = {
+	{"statuses", "statusFilter", RAS_FILTER_INCLUDE, 1, eligibility_statuses, NULL},
+};
+static const RasColumn eligibility_columns[] = {
+	{"advertiser_product_group_eligibility_id", RAS_COL_TEXT, "advertiserProductGroupEligibilityId"},
+	{"advertiser_account_id", RAS_COL_TEXT, "advertiserAccountId"},
+	{"ad_product_group", RAS_COL_TEXT, "adProductGroup"},
+	{"status", RAS_COL_TEXT, "status"},
+	{"rejected_reason_detail", RAS_COL_TEXT, "rejectedReasonDetail"},
+	{"created_at", RAS_COL_TIMESTAMPTZ, "creationDateTime"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasFilter brand_store_filters[] = {
+	{"store_names", "storeNameFilter", RAS_FILTER_INCLUDE, 1, NULL, NULL, .required = true,
+	 .column = "store_name"},
+};
+static const RasColumn brand_store_columns[] = {
+	{"store_id", RAS_COL_TEXT, "storeId"},
+	{"name", RAS_COL_TEXT, "storeName"},
+	{"store_name", RAS_COL_TEXT, "storeName"},
+	{"page_infos", RAS_COL_JSONB, "pageInfos"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasFilter brand_store_edition_filters[] = {
+	{"brand_store_id", "brandStoreId", RAS_FILTER_QUERY_PARAM, 0, NULL, NULL, .required = true,
+	 .column = "store_id"},
+};
+static const RasColumn brand_store_edition_columns[] = {
+	{"edition_id", RAS_COL_TEXT, "editionId"},
+	{"store_id", RAS_COL_TEXT, "storeId"},
+	{"name", RAS_COL_TEXT, "editionName"},
+	{"edition_name", RAS_COL_TEXT, "editionName"},
+	{"schedule", RAS_COL_JSONB, "storeEditionSchedule"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasFilter brand_store_page_filters[] = {
+	{"store_ids", "storeIdFilter", RAS_FILTER_INCLUDE, 1, NULL, NULL, .required = true},
+	{"edition_ids", "editionIdFilter", RAS_FILTER_INCLUDE, 1, NULL, NULL, .required = true},
+	{"page_ids", "pageIdFilter", RAS_FILTER_INCLUDE, 1, NULL, NULL, .required = true},
+	V1_IDS("store_edition_publish_ids", "storeEditionPublishIdFilter", 1),
+};
+static const RasColumn brand_store_page_columns[] = {
+	{"page_id", RAS_COL_TEXT, "pageId"},
+	{"store_id", RAS_COL_TEXT, "storeId"},
+	{"edition_id", RAS_COL_TEXT, "editionId"},
+	{"name", RAS_COL_TEXT, "name"},
+	{"page_type", RAS_COL_TEXT, "pageType"},
+	{"store_edition_publish_id", RAS_COL_TEXT, "storeEditionPublishId"},
+	{"content", RAS_COL_JSONB, "content"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasFilter publish_version_filters[] = {
+	{"store_ids", "storeIdFilter", RAS_FILTER_INCLUDE, 1, NULL, NULL, .required = true},
+	{"edition_ids", "editionIdFilter", RAS_FILTER_INCLUDE, 1, NULL, NULL, .required = true},
+	{"publish_statuses", "publishStatusFilter", RAS_FILTER_INCLUDE, 1, publish_statuses, NULL,
+	 .required = true},
+};
+static const RasColumn publish_version_columns[] = {
+	{"store_edition_publish_id", RAS_COL_TEXT, "storeEditionPublishId"},
+	{"store_id", RAS_COL_TEXT, "storeId"},
+	{"edition_id", RAS_COL_TEXT, "editionId"},
+	{"publish_status", RAS_COL_TEXT, "publishStatus"},
+	{"publish_state", RAS_COL_JSONB, "publishState"},
+	{"pages", RAS_COL_JSONB, "pages"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+static const RasFilter daypart_filters[] = {
+	{"marketplaces", "marketplaceFilter", RAS_FILTER_INCLUDE, 1, marketplaces, NULL,
+	 .column = "marketplace"},
+	{"names", "nameFilter", RAS_FILTER_INCLUDE, 20, daypart_names, NULL},
+};
+static const RasColumn daypart_columns[] = {
+	{"linear_tv_daypart_id", RAS_COL_TEXT, "linearTvDaypartId"},
+	{"name", RAS_COL_TEXT, "name"},
+	{"daypart_type", RAS_COL_TEXT, "daypartType"},
+	{"description", RAS_COL_TEXT, "description"},
+	{"marketplace_definitions", RAS_COL_JSONB, "marketplaceDefinitions"},
+	{"raw", RAS_COL_RAW, NULL},
+};
+
+#define FORECAST_COLUMNS \
+	{"start_date", RAS_COL_TEXT, "startDate"}, \
+	{"end_date", RAS_COL_TEXT, "endDate"}, \
+	{"marketplace", RAS_COL_TEXT, "marketplace"}, \
+	{"reach_unit", RAS_COL_TEXT, "reachUnit"}, \
+	{"linear_tv_inventory_allocation", RAS_COL_JSONB, "linearTvInventoryAllocation"}, \
+	{"created_at", RAS_COL_TIMESTAMPTZ, "creationDateTime"}, \
+	{"raw", RAS_COL_RAW, NULL}
+static const RasColumn reach_forecast_columns[] = {
+	{"linear_tv_reach_forecast_id", RAS_COL_TEXT, "linearTvReachForecastId"},
+	{"linear_tv_reach_percent", RAS_COL_NUMERIC, "linearTvReachPercent"},
+	FORECAST_COLUMNS,
+};
+static const RasColumn incremental_forecast_columns[] = {
+	{"linear_tv_incremental_reach_forecast_id", RAS_COL_TEXT, "linearTvIncrementalReachForecastId"},
+	{"deduplicated_reach_percent", RAS_COL_NUMERIC, "deduplicatedReachPercent"},
+	{"linear_tv_only_reach_percent", RAS_COL_NUMERIC, "linearTvOnlyReachPercent"},
+	{"streaming_tv_only_reach_percent", RAS_COL_NUMERIC, "streamingTvOnlyReachPercent"},
+	{"overlap_reach_percent", RAS_COL_NUMERIC, "overlapReachPercent"},
+	{"streaming_tv_incremental_reach_rate", RAS_COL_NUMERIC, "streamingTvIncrementalReachRate"},
+	{"streaming_tv_exclusive_reach_rate", RAS_COL_NUMERIC, "streamingTvExclusiveReachRate"},
+	{"linear_tv_reach_percent_override", RAS_COL_NUMERIC, "linearTvReachPercentOverride"},
+	{"streaming_tv_budget_allocation", RAS_COL_JSONB, "streamingTvBudgetAllocation"},
+	FORECAST_COLUMNS,
+};
+
+/* A v1 beta resource: query (and create / update where the spec has them). */
+#define V1_BETA_BASE(name, entity, one, id, scope_kind, page, min_page, creates, updates, batch, which) \
+	.sql_name = name, .family = &ras_family_v1, .scope = scope_kind, .beta = which, \
+	.body_key = entity, .singular = one, .id_field = id, \
+	.page_size = page, .page_min = min_page, \
+	.create_path = creates ? "/adsApi/v1/create/" entity : NULL, \
+	.update_method = "POST", .update_path = updates ? "/adsApi/v1/update/" entity : NULL, \
+	.batch_limit = batch
+/* ... listed by POST /adsApi/v1/query/<entity>, paged by nextToken in the body */
+#define V1_BETA(name, entity, ...) \
+	V1_BETA_BASE(name, entity, __VA_ARGS__), \
+	.list_method = "POST", .list_path = "/adsApi/v1/query/" entity, .paging = RAS_PAGING_TOKEN
+
 #define COLUMNS(a) .columns = a, .ncolumns = lengthof(a)
 #define FILTERS(a) .filters = a, .nfilters = lengthof(a)
 
@@ -497,6 +694,55 @@ static const RasEntity entities[] = {
 	 FILTERS(v1_dsp_target_filters), COLUMNS(v1_target_columns)},
 	{V1_ENTITY("dsp_ad_associations", "adAssociations", "adAssociation", "adAssociationId", RAS_SCOPE_ACCOUNT, true, 100, 20),
 	 FILTERS(v1_ad_association_filters), COLUMNS(v1_ad_association_columns)},
+
+	/* Amazon Ads API v1 betas */
+	{V1_BETA("advertiser_accounts", "advertiserAccounts", "advertiserAccount", "advertiserAccountId",
+			 RAS_SCOPE_NONE, 100, 10, true, true, 100, "account registration (closed beta)"),
+	 FILTERS(advertiser_account_filters), COLUMNS(advertiser_account_columns)},
+	{V1_BETA("selling_accounts", "sellingAccounts", "sellingAccount", "sellingAccountLinkToken",
+			 RAS_SCOPE_NONE, 100, 10, false, false, 0, "account registration (closed beta)"),
+	 FILTERS(selling_account_filters), COLUMNS(selling_account_columns)},
+	{V1_BETA("manager_accounts", "managerAccounts", "managerAccount", "managerAccountId",
+			 RAS_SCOPE_NONE, 100, 10, false, false, 0, "account registration (closed beta)"),
+	 FILTERS(manager_account_filters), COLUMNS(manager_account_columns)},
+	{V1_BETA("account_combination_invitations", "accountCombinationInvitations",
+			 "accountCombinationInvitation", "accountCombinationInvitationId",
+			 RAS_SCOPE_NONE, 100, 1, true, true, 50, "linked accounts (closed beta)"),
+	 COLUMNS(invitation_columns)},
+	{V1_BETA("advertiser_product_group_eligibilities", "advertiserProductGroupEligibilities",
+			 "advertiserProductGroupEligibility", "advertiserProductGroupEligibilityId",
+			 RAS_SCOPE_ACCOUNT, 10, 1, true, false, 1, "linked accounts (closed beta)"),
+	 FILTERS(eligibility_filters), COLUMNS(eligibility_columns)},
+	{V1_BETA("brand_stores", "brandStores", "brandStore", "storeId",
+			 RAS_SCOPE_PROFILE, 30, 1, false, false, 0, "Brand Stores (open beta)"),
+	 FILTERS(brand_store_filters), COLUMNS(brand_store_columns)},
+	/* a GET listing: brandStoreId, maxResults and nextToken in the query string */
+	{V1_BETA_BASE("brand_store_editions", "brandStoreEditions", "brandStoreEdition", "editionId",
+				  RAS_SCOPE_PROFILE, 50, 11, false, false, 0, "Brand Stores (open beta)"),
+	 .list_method = "GET", .list_path = "/adsApi/v1/brandStoreEditions", .paging = RAS_PAGING_QUERY,
+	 FILTERS(brand_store_edition_filters), COLUMNS(brand_store_edition_columns)},
+	{V1_BETA("brand_store_pages", "brandStorePages", "brandStorePage", "pageId",
+			 RAS_SCOPE_PROFILE, 50, 1, false, true, 1, "Brand Stores (open beta)"),
+	 FILTERS(brand_store_page_filters), COLUMNS(brand_store_page_columns)},
+	{V1_BETA("brand_store_edition_publish_versions", "brandStoreEditionPublishVersions",
+			 "brandStoreEditionPublishVersion", "storeEditionPublishId",
+			 RAS_SCOPE_PROFILE, 50, 1, false, true, 1, "Brand Stores (open beta)"),
+	 FILTERS(publish_version_filters), COLUMNS(publish_version_columns)},
+	{V1_BETA("linear_tv_dayparts", "linearTvDayparts", "linearTvDaypart", "linearTvDaypartId",
+			 RAS_SCOPE_NONE, 20, 1, false, false, 0, "forecasts (open beta)"),
+	 FILTERS(daypart_filters), COLUMNS(daypart_columns)},
+	{.sql_name = "linear_tv_reach_forecasts", .family = &ras_family_v1, .scope = RAS_SCOPE_ACCOUNT,
+	 .beta = "forecasts (open beta)", .body_key = "linearTvReachForecasts",
+	 .singular = "linearTvReachForecast", .id_field = "linearTvReachForecastId",
+	 .create_path = "/adsApi/v1/create/linearTvReachForecasts", .batch_limit = 10,
+	 .computes = true, COLUMNS(reach_forecast_columns)},
+	{.sql_name = "linear_tv_incremental_reach_forecasts", .family = &ras_family_v1,
+	 .scope = RAS_SCOPE_ACCOUNT, .beta = "forecasts (open beta)",
+	 .body_key = "linearTvIncrementalReachForecasts",
+	 .singular = "linearTvIncrementalReachForecast",
+	 .id_field = "linearTvIncrementalReachForecastId",
+	 .create_path = "/adsApi/v1/create/linearTvIncrementalReachForecasts", .batch_limit = 10,
+	 .computes = true, COLUMNS(incremental_forecast_columns)},
 };
 
 const RasEntity *

@@ -399,6 +399,7 @@ match_qual(Expr *clause, RelOptInfo *baserel, Oid relid, const RasEntity *e,
 		case RAS_FILTER_QUERY_TERM:
 			return typid == TEXTOID;
 		case RAS_FILTER_OBJECT:
+		case RAS_FILTER_QUERY_PARAM:
 			return typid == TEXTOID && !*array;
 		case RAS_FILTER_BOOL_INCLUDE:
 			return typid == BOOLOID && !*array;
@@ -592,10 +593,11 @@ build_listing(RasScan *ss, ExprContext *econtext)
 			fv = ras_list_call_add(ss->call, f);
 			if (f->kind == RAS_FILTER_BOOL_INCLUDE)
 				fv->flag = DatumGetBool(values[0]);
-			else if (f->kind == RAS_FILTER_OBJECT)
+			else if (f->kind == RAS_FILTER_OBJECT || f->kind == RAS_FILTER_QUERY_PARAM)
 			{
 				fv->match = TextDatumGetCString(values[0]);
-				ss->param_value = fv->match;
+				if (f->kind == RAS_FILTER_OBJECT)
+					ss->param_value = fv->match;
 			}
 			else
 			{

@@ -224,7 +224,7 @@ ras_list_call_done(RasListCall *call)
 		const RasFilter *f = fv->filter;
 
 		if (f->kind == RAS_FILTER_BOOL_INCLUDE || f->kind == RAS_FILTER_SCALAR ||
-			f->kind == RAS_FILTER_OBJECT)
+			f->kind == RAS_FILTER_OBJECT || f->kind == RAS_FILTER_QUERY_PARAM)
 			continue;
 		for (int v = 0; f->valid && v < fv->nvalues; v++)
 			check_valid(f, f->arg, ras_text_cstring(fv->values[v]), f->valid);
@@ -272,7 +272,8 @@ read_filters(FunctionCallInfo fcinfo, const RasEntity *e)
 			fv->flag = PG_GETARG_BOOL(pos);
 			continue;
 		}
-		if (f->kind == RAS_FILTER_SCALAR || f->kind == RAS_FILTER_OBJECT)
+		if (f->kind == RAS_FILTER_SCALAR || f->kind == RAS_FILTER_OBJECT ||
+			f->kind == RAS_FILTER_QUERY_PARAM)
 		{
 			fv->match = text_arg(fcinfo, pos);
 			continue;
@@ -309,6 +310,9 @@ write_filter(RasBody *b, const RasFilterValues *fv)
 	const RasFilter *f = fv->filter;
 	int			first = 0;
 	int			count = fv->nvalues;
+
+	if (f->kind == RAS_FILTER_QUERY_PARAM)
+		return;					/* in the URL (ras_list_path) */
 
 	if (f->max_per_call > 0 && fv->nchunks > 1)
 	{
@@ -347,6 +351,8 @@ write_filter(RasBody *b, const RasFilterValues *fv)
 			ras_body_close(b, ']');
 			ras_body_close(b, '}');
 			break;
+		case RAS_FILTER_QUERY_PARAM:
+			break;
 		case RAS_FILTER_INCLUDE:
 		case RAS_FILTER_QUERY_TERM:
 			ras_body_open(b, '{');
@@ -360,6 +366,37 @@ write_filter(RasBody *b, const RasFilterValues *fv)
 			ras_body_close(b, '}');
 			break;
 	}
+}
+
+/*
+ * The path of a listing's request: the entity's; for a GET listing with its
+ * paging and parameters in the query string, percent-encoded.
+ */
+char *
+ras_list_path(const RasListCall *call, int page_size, const char *next_token)
+{
+	const RasEntity *e = call->entity;
+	StringInfoData buf;
+	char		sep = '?';
+
+	if (e->paging != RAS_PAGING_QUERY)
+		return (char *) e->list_path;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, e->list_path);
+	for (int i = 0; i < call->nfilters; i++)
+		if (call->filters[i].filter->kind == RAS_FILTER_QUERY_PARAM && call->filters[i].match)
+		{
+			appendStringInfo(&buf, "%c%s=", sep, call->filters[i].filter->key);
+			ras_form_escape(&buf, call->filters[i].match);
+			sep = '&';
+		}
+	appendStringInfo(&buf, "%cmaxResults=%d", sep, page_size);
+	if (next_token)
+	{
+		appendStringInfoString(&buf, "&nextToken=");
+		ras_form_escape(&buf, next_token);
+	}
+	return buf.data;
 }
 
 char *
@@ -553,7 +590,7 @@ fetch_page(RasListCursor *c)
 	MemoryContextReset(c->page_ctx);
 	old = MemoryContextSwitchTo(c->page_ctx);
 	rc.method = e->list_method;
-	rc.path = e->list_path;
+	rc.path = ras_list_path(c->call, page_size, c->next_token);
 	rc.body = strcmp(e->list_method, "GET") == 0 ? NULL :
 		ras_list_body(c->call, page_size, c->page_index, c->next_token);
 	rc.content_type = e->content_type;
@@ -581,7 +618,7 @@ fetch_page(RasListCursor *c)
 		pfree(c->next_token);
 	c->next_token = c->page.next_token ? pstrdup(c->page.next_token) : NULL;
 
-	if (e->paging == RAS_PAGING_TOKEN)
+	if (e->paging == RAS_PAGING_TOKEN || e->paging == RAS_PAGING_QUERY)
 		c->more = c->next_token != NULL;
 	else if (e->paging == RAS_PAGING_INDEX)
 		c->more = c->page.nitems >= page_size;

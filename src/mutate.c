@@ -63,11 +63,18 @@ parse_name(const char *fname, MutateCall *call)
 		{
 			call->op = (MutateOp) op;
 			call->entity = ras_entity_by_name(fname + plen + 1);
-			if (call->entity && call->entity->create_path &&
-				(op != OP_DELETE || call->entity->delete_path))
+			if (call->entity &&
+				(op == OP_CREATE ? call->entity->create_path != NULL :
+				 op == OP_UPDATE ? call->entity->update_path != NULL :
+				 call->entity->delete_path != NULL))
 				return;
 		}
 	}
+	/* a create whose answer is a computed result is named after its entity */
+	call->entity = ras_entity_by_name(fname);
+	call->op = OP_CREATE;
+	if (call->entity && call->entity->computes)
+		return;
 	elog(ERROR, "ras_mutate called through unknown function \"%s\"", fname);
 }
 
@@ -443,6 +450,9 @@ typedef struct MutateRun
 	TupleDesc	tupdesc;
 	ResourceOwner ts_owner;		/* owns the tuplestore's temp files */
 	int			acknowledged;	/* items Amazon answered for, applied or not */
+	Datum	   *values;			/* one output row */
+	bool	   *nulls;
+	RasRowSink	computed;		/* a computed result's typed columns; columns NULL: none */
 	int			applied;		/* items that may exist at Amazon now */
 	bool		sent;			/* the current batch was handed to the transport */
 } MutateRun;
@@ -450,15 +460,47 @@ typedef struct MutateRun
 static void
 put_row(MutateRun *run, int idx, bool ok, const char *id, const char *error, Jsonb *result)
 {
-	Datum		values[5];
-	bool		nulls[5] = {false, false, id == NULL, error == NULL, result == NULL};
+	Datum	   *values = run->values;
+	bool	   *nulls = run->nulls;
 	ResourceOwner save = CurrentResourceOwner;
 
-	values[0] = Int32GetDatum(idx);
-	values[1] = BoolGetDatum(ok);
-	values[2] = id ? ras_text_datum(id, strlen(id)) : (Datum) 0;
-	values[3] = error ? ras_text_datum(error, strlen(error)) : (Datum) 0;
-	values[4] = result ? JsonbPGetDatum(result) : (Datum) 0;
+	if (run->computed.columns)
+	{
+		/* (idx, ok, error, the result's typed columns..., raw) */
+		JsonbValue	item;
+
+		memset(nulls, true, sizeof(bool) * run->computed.natts);
+		if (ok && result && !JB_ROOT_IS_SCALAR(result) && JB_ROOT_IS_OBJECT(result))
+		{
+			item.type = jbvBinary;
+			item.val.binary.data = &result->root;
+			item.val.binary.len = VARSIZE(result) - VARHDRSZ;
+			ras_rows_form(&run->computed, &item, values, nulls);
+		}
+		else if (result)
+		{
+			/* errors or an unknown outcome: raw shows them */
+			values[run->computed.natts - 1] = JsonbPGetDatum(result);
+			nulls[run->computed.natts - 1] = false;
+		}
+		values[0] = Int32GetDatum(idx);
+		values[1] = BoolGetDatum(ok);
+		nulls[0] = nulls[1] = false;
+		nulls[2] = error == NULL;
+		values[2] = error ? ras_text_datum(error, strlen(error)) : (Datum) 0;
+	}
+	else
+	{
+		values[0] = Int32GetDatum(idx);
+		values[1] = BoolGetDatum(ok);
+		values[2] = id ? ras_text_datum(id, strlen(id)) : (Datum) 0;
+		values[3] = error ? ras_text_datum(error, strlen(error)) : (Datum) 0;
+		values[4] = result ? JsonbPGetDatum(result) : (Datum) 0;
+		nulls[0] = nulls[1] = false;
+		nulls[2] = id == NULL;
+		nulls[3] = error == NULL;
+		nulls[4] = result == NULL;
+	}
 	/* a spilled tuplestore's file must outlive a batch's subtransaction */
 	CurrentResourceOwner = run->ts_owner;
 	tuplestore_putvalues(run->ts, run->tupdesc, values, nulls);
@@ -693,6 +735,17 @@ ras_mutate(PG_FUNCTION_ARGS)
 	else if (e->scope == RAS_SCOPE_ACCOUNT)
 		run.account_id = ras_account_resolve(ras_arg_text(fcinfo, "account_id"));
 	run.ts = ras_srf_begin(fcinfo, &run.tupdesc);
+	run.values = palloc0(sizeof(Datum) * run.tupdesc->natts);
+	run.nulls = palloc0(sizeof(bool) * run.tupdesc->natts);
+	if (e->computes)
+	{
+		/* idx, ok, error come first; the other columns are the result's */
+		run.computed.tupdesc = run.tupdesc;
+		run.computed.natts = run.tupdesc->natts;
+		run.computed.columns = ras_list_map_columns(e, run.tupdesc, false);
+		run.computed.what = e->sql_name;
+		ras_rows_prepare(&run.computed);
+	}
 	run.ts_owner = CurrentResourceOwner;
 	run.what = psprintf("%s %s", op_names[call.op], e->sql_name);
 	if (e->prefer_representation && call.op != OP_DELETE)

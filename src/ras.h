@@ -243,7 +243,8 @@ typedef enum RasFilterKind
 	RAS_FILTER_QUERY_TERM,		/* "key": {"include": [..], "queryTermMatchType": match} */
 	RAS_FILTER_SCALAR,			/* "key": "value", a plain top-level string */
 	RAS_FILTER_OBJECT,			/* "key": {fixed, "member": "value"} from a text */
-	RAS_FILTER_INCLUDE_JSON		/* "key": {"include": [objects]} from a jsonb array */
+	RAS_FILTER_INCLUDE_JSON,	/* "key": {"include": [objects]} from a jsonb array */
+	RAS_FILTER_QUERY_PARAM		/* ?key=value in the URL of a GET listing, from a text */
 } RasFilterKind;
 
 typedef struct RasFilter
@@ -265,7 +266,8 @@ typedef enum RasPaging
 {
 	RAS_PAGING_NONE,
 	RAS_PAGING_TOKEN,			/* maxResults + nextToken */
-	RAS_PAGING_INDEX			/* pageIndex + pageSize */
+	RAS_PAGING_INDEX,			/* pageIndex + pageSize */
+	RAS_PAGING_QUERY			/* ?maxResults=&nextToken= in the URL; nextToken answered */
 } RasPaging;
 
 typedef enum RasDeleteStyle
@@ -310,6 +312,9 @@ typedef struct RasEntity
 	bool		prefer_representation;
 	int			batch_limit;
 	bool		item_product;	/* items carry adProduct: filled in, or checked */
+	bool		computes;		/* the create answers a computed result (a forecast):
+								 * ras.<sql_name>(requests) returns its typed columns */
+	const char *beta;			/* the beta it belongs to, for messages; NULL: GA */
 } RasEntity;
 
 extern const RasEntity *ras_entity_by_name(const char *sql_name);
@@ -352,6 +357,7 @@ extern void ras_rows_prepare(RasRowSink *sink);
 extern void ras_rows_new_page(RasRowSink *sink);
 extern void ras_rows_open(const char *body, size_t len, const char *array_key, RasPage *page);
 extern bool ras_rows_next(RasPage *page, RasRowSink *sink, Datum *values, bool *nulls);
+extern void ras_rows_form(RasRowSink *sink, JsonbValue *item, Datum *values, bool *nulls);
 
 /* A listing: its filters (from arguments or pushed-down quals) and its pages. */
 typedef struct RasFilterValues
@@ -396,6 +402,7 @@ extern const RasListStats *ras_list_stats(const RasListCursor *c);
 extern char *ras_list_describe(const RasListCall *call);
 extern char *ras_list_body(const RasListCall *call, int page_size, int page_index,
 						   const char *next_token);
+extern char *ras_list_path(const RasListCall *call, int page_size, const char *next_token);
 extern const char *ras_scope_column(const RasEntity *e);
 
 /* ---------- concurrent listings (dispatch.c) ---------- */

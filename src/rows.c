@@ -715,3 +715,10 @@ ras_path_valid(const char *path)
 	}
 	return true;
 }
+
+/* One object as a row of the sink's columns (a computed write result). */
+void
+ras_rows_form(RasRowSink *sink, JsonbValue *item, Datum *values, bool *nulls)
+{
+	form_row(sink, item, values, nulls);
+}
