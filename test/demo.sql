@@ -45,7 +45,8 @@ SELECT status, count(*) FROM ras.retailers() GROUP BY status ORDER BY status;
 
 \echo
 \echo '== 8. Create an auto campaign (the RAS guide, step 2.1)'
-\echo '   Writes return one row per item: ok, the new id, and the entity as Amazon has it.'
+\echo '   Writes return one row per item: ok, the new id, an error line (NULL when clean)'
+\echo '   and the entity as Amazon has it.'
 SELECT idx, ok, id, result->>'name' AS name, result->>'state' AS state
 FROM ras.create_campaigns('[{
   "name": "Demo auto campaign", "budget": {"budget": 25, "budgetType": "DAILY"},
@@ -91,9 +92,9 @@ SELECT ok FROM ras.create_product_ads(jsonb_build_array(jsonb_build_object(
 CREATE TEMP TABLE new_keywords (keyword text, match_type text, bid numeric);
 INSERT INTO new_keywords VALUES ('running shoes', 'EXACT', 0.80), ('trail shoes', 'PHRASE', 0.60),
                                 ('shoes', 'BROAD', 0.40), ('cheap shoes', 'EXACT', 0.01);
-\echo '   One bid is below the minimum: that item comes back with ok = false and Amazon''s reason.'
-SELECT idx, ok, coalesce(result->'targetDetails'->'keywordTarget'->>'keyword',
-                         result->0->'errorValue'->(result->0->>'errorType')->>'message') AS keyword_or_error
+\echo '   One bid is below the minimum: that item comes back with ok = false and Amazon''s reason'
+\echo '   in the error column; the others are created.'
+SELECT idx, ok, result->'targetDetails'->'keywordTarget'->>'keyword' AS keyword, error
 FROM ras.create_targets((
   SELECT jsonb_agg(jsonb_build_object(
       'campaignId', :'manual_campaign', 'adGroupId', :'manual_ad_group', 'state', 'ENABLED',
@@ -148,6 +149,92 @@ FROM analytics.sp_campaigns_daily ORDER BY date DESC, campaign_name LIMIT 5;
 \echo '   Running it again changes nothing: the same report is reused, rows are upserted.'
 CALL ras.sync_report('analytics.sp_campaigns_daily', 'spCampaigns', wait => '1 minute');
 SELECT count(*) AS rows, count(DISTINCT (date, campaign_id)) AS grains FROM analytics.sp_campaigns_daily;
+
+\echo
+\echo '== 19. Amazon Ads API v1: Sponsored Products campaigns, on the same engine'
+\echo '   Three campaigns in one call: one goes through cleanly (error is NULL), one is taken'
+\echo '   with a remark (partialSuccess: ok = true, error set), one is refused (ok = false).'
+\echo '   adProduct is filled in by the function.'
+WITH v(name, daily_budget, tags) AS (VALUES
+  ('Demo SP boots', 30,  '[{"key": "team", "value": "a"}, {"key": "team", "value": "b"}]'::jsonb),
+  ('Demo SP shoes', 30,  NULL),
+  ('Demo SP socks', 0.5, NULL))
+SELECT idx, ok, error
+FROM ras.create_sp_campaigns((
+  SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+      'name', name, 'state', 'ENABLED', 'marketplaceScope', 'SINGLE_MARKETPLACE',
+      'startDateTime', '2030-01-01T00:00:00Z', 'autoCreationSettings', '{"autoCreateTargets": false}'::jsonb,
+      'tags', tags,
+      'budgets', jsonb_build_array(jsonb_build_object(
+          'budgetType', 'MONETARY', 'recurrenceTimePeriod', 'DAILY',
+          'budgetValue', jsonb_build_object('monetaryBudgetValue', jsonb_build_object(
+              'monetaryBudget', jsonb_build_object('value', daily_budget))))))) ORDER BY name)
+  FROM v));
+\echo '   budget, budget_period and budget_currency come from budgets[]; they start in 2030,'
+\echo '   so Amazon says why they are not delivering yet.'
+SELECT name, budget, budget_period, budget_currency, state, delivery_status, delivery_reasons
+FROM ras.sp_campaigns() ORDER BY name;
+
+\echo
+\echo '== 20. Amazon DSP: scoped by an advertiser account instead of a profile'
+SET ras.account_id = 'ENTITY1ABC';
+SELECT idx, ok, id IS NOT NULL AS has_id, error FROM ras.create_dsp_campaigns('{
+  "name": "Demo DSP reach", "state": "PAUSED", "countries": ["US"],
+  "flights": [{"startDateTime": "2030-01-01T00:00:00Z", "endDateTime": "2030-02-01T00:00:00Z",
+               "budget": {"budgetType": "MONETARY",
+                          "budgetValue": {"monetaryBudgetValue": {"monetaryBudget": {"value": 5000}}}}}],
+  "optimizations": {"bidSettings": {"bidStrategy": "SPEND_BUDGET_IN_FULL"},
+                    "goalSettings": {"kpi": "REACH"}}}');
+SELECT account_id, name, state, bid_strategy, kpi, goal, jsonb_array_length(flights) AS flights
+FROM ras.dsp_campaigns();
+
+\echo
+\echo '== 21. Many profiles at once'
+\echo '   One campaign in each of the two other profiles (profile_id names the scope of a call) ...'
+SELECT ok, id IS NOT NULL AS has_id FROM ras.create_campaigns('{"name": "Vendor always-on",
+  "budget": {"budget": 50, "budgetType": "DAILY"}, "targetingType": "AUTO", "state": "ENABLED",
+  "dynamicBidding": {"strategy": "MANUAL"}}', profile_id => '2345678901');
+SELECT ok, id IS NOT NULL AS has_id FROM ras.create_campaigns('{"name": "Canada launch",
+  "budget": {"budget": 20, "budgetType": "DAILY"}, "targetingType": "AUTO", "state": "ENABLED",
+  "dynamicBidding": {"strategy": "MANUAL"}}', profile_id => '3456789012');
+\echo '   ... then every profile in one statement: the profiles are listed concurrently,'
+\echo '   and each row says whose it is.'
+SELECT profile_id, name, state, budget
+FROM ras.campaigns(profile_ids => (SELECT array_agg(profile_id) FROM ras.profiles()))
+ORDER BY profile_id, name;
+\echo '   A profile that fails fails the statement, naming it; with skip_failed => true it is'
+\echo '   a WARNING and the other profiles'' rows still come back.'
+SELECT profile_id, count(*) AS campaigns
+FROM ras.campaigns(profile_ids => '{1234567890,2345678901,3456789012,999}', skip_failed => true)
+GROUP BY profile_id ORDER BY profile_id;
+\echo '   Every request drew on a request budget per API host, scope and family. Here each'
+\echo '   session has its own; with shared_preload_libraries = ''ras'' they are shared.'
+SELECT scope, family, requests, throttled, shared FROM ras.rate_limits ORDER BY scope, family;
+
+\echo
+\echo '== 22. Foreign tables: every listing as a table you can query'
+CREATE SCHEMA amazon;
+IMPORT FOREIGN SCHEMA ras FROM SERVER amazon_ads INTO amazon;
+\echo '   One table per listing, named as the functions (amazon.campaigns, amazon.sp_campaigns,'
+\echo '   amazon.dsp_campaigns, ...); LIMIT TO (...) or EXCEPT (...) would import only some.'
+SELECT count(*) AS foreign_tables FROM information_schema.foreign_tables WHERE foreign_table_schema = 'amazon';
+\echo '   The scope is a column: WHERE profile_id picks the profiles, else ras.profile_id is used.'
+SELECT profile_id, name, state FROM amazon.campaigns
+WHERE profile_id IN ('2345678901', '3456789012') ORDER BY profile_id;
+\echo '   What the API can filter on is sent with the request; the rest is filtered here.'
+\echo '   EXPLAIN shows the endpoint and the filters sent.'
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT keyword, match_type, bid FROM amazon.targets
+WHERE campaign_id = :'manual_campaign' AND state = 'ENABLED' AND NOT negative AND bid > 0.5;
+SELECT keyword, match_type, bid FROM amazon.targets
+WHERE campaign_id = :'manual_campaign' AND state = 'ENABLED' AND NOT negative AND bid > 0.5
+ORDER BY keyword;
+\echo '   A warehouse table as the filter: = ANY(ARRAY(SELECT ...)) is one request, not one per row.'
+SELECT keyword, match_type, bid FROM amazon.targets
+WHERE keyword = ANY(ARRAY(SELECT keyword FROM new_keywords)) ORDER BY keyword;
+\echo '   LIMIT on one table, without ORDER BY, asks the API for no more than that.'
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT retailer_id, name FROM amazon.retailers LIMIT 5;
 
 \echo
 \echo '== Done. Everything above ran against the simulator; see README.md for the real API.'
