@@ -8,7 +8,7 @@ OBJS = src/ras.o src/options.o src/http.o src/auth.o src/api.o src/body.o \
 DATA = $(wildcard ras--*.sql)
 PGFILEDESC = "ras - the Amazon Ads API as SQL"
 
-REGRESS = setup options profiles retailers faults campaigns filters mutations v1 v1_betas products reports fdw security upgrade
+REGRESS = setup options profiles retailers faults campaigns filters mutations v1 v1_betas products reports fdw fdw_pushdown security upgrade
 REGRESS_OPTS = --inputdir=. --dbname=contrib_regression
 
 PG_CPPFLAGS = -Isrc -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -36,6 +36,6 @@ test:
 bench:
 	bash test/bench/run.sh
 
-# A backend under valgrind: no leaks or memory errors in ras, libcurl, json-c.
+# A backend under valgrind: no leaks or memory errors in ras or libcurl.
 valgrind:
 	bash test/valgrind.sh

@@ -27,6 +27,6 @@ set -a; . "$STACK/env.sh"; set +a
 # pg_virtualenv makes a temporary cluster on a free port, runs the command in it with
 # PGHOST/PGPORT/... set, and drops the cluster afterwards (even on failure).
 echo "== Running test/demo.sql in a throw-away cluster"
-pg_virtualenv -t -o shared_preload_libraries=pg_cron -o cron.database_name=postgres \
+pg_virtualenv -t -o shared_preload_libraries=pg_cron,ras -o cron.database_name=postgres \
   psql -X -e -v ON_ERROR_STOP=1 -f "$REPO/test/demo.sql"
 echo "== Quick start finished; the cluster and the simulator are gone."

@@ -60,6 +60,7 @@ typedef struct Bucket
 	TimestampTz window_start;
 	int			window_ok;
 	int			last_window_ok;
+	int			window_throttled;	/* 429s in the current second */
 } Bucket;
 
 static HTAB *shared_buckets = NULL;
@@ -170,6 +171,7 @@ bucket(const BucketKey *key, TimestampTz now)
 		b->last_throttled_at = 0;
 		b->window_start = now;
 		b->window_ok = b->last_window_ok = 0;
+		b->window_throttled = 0;
 	}
 	return b;
 }
@@ -231,6 +233,7 @@ ras_budget_result(const char *host, const char *scope, const char *family, long 
 	{
 		b->last_window_ok = now - b->window_start < 2 * USECS_PER_SEC ? b->window_ok : 0;
 		b->window_ok = 0;
+		b->window_throttled = 0;
 		b->window_start = now;
 	}
 	if (b != NULL && status == 429)
@@ -238,21 +241,20 @@ ras_budget_result(const char *host, const char *scope, const char *family, long 
 		double		seen = Max(b->last_window_ok, b->window_ok);
 
 		b->throttled++;
+		b->window_throttled++;
 		b->last_throttled_at = now;
 		b->last_retry_after_ms = retry_after_ms;
+
 		/*
-		 * One decrease per burst of 429s (those in flight saw the old rate):
-		 * to the successes per second seen, a little under, or by the
-		 * multiplicative step, whichever is lower.
+		 * One multiplicative decrease per burst of 429s (those in flight saw
+		 * the old rate).  A lone 429 may be noise; when several come within
+		 * a second the bucket is over the limit, and the limit is about what
+		 * was seen to succeed: the rate goes a little under that at once.
 		 */
 		if (b->paused_until <= now)
-		{
-			double		rate = b->rate * RAS_DECREASE;
-
-			if (seen > 0)
-				rate = Min(rate, seen * 0.95);
-			b->rate = Max(RAS_MIN_RATE, rate);
-		}
+			b->rate = Max(RAS_MIN_RATE, b->rate * RAS_DECREASE);
+		if (b->window_throttled == 2 && seen > 0)
+			b->rate = Max(RAS_MIN_RATE, Min(b->rate, seen * 0.95));
 		if (retry_after_ms > 0)
 			b->paused_until = Max(b->paused_until,
 								  TimestampTzPlusMilliseconds(now, Min(retry_after_ms, 60000)));

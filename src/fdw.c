@@ -47,7 +47,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "miscadmin.h"
 #include "utils/memutils.h"
+#include "utils/tuplestore.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
@@ -453,8 +455,12 @@ ras_get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		bool		array;
 		bool		scope;
 
-		if (tp->pushdown &&
-			match_qual(ri->clause, baserel, foreigntableid, e, &f, &value, &array, &scope))
+		/*
+		 * The scope and a required filter are what the query means, not an
+		 * optimization: they are sent even with pushdown off.
+		 */
+		if (match_qual(ri->clause, baserel, foreigntableid, e, &f, &value, &array, &scope) &&
+			(tp->pushdown || scope || f->required))
 		{
 			pushed = lappend(pushed, list_make3_int(scope ? PUSH_SCOPE : PUSH_FILTER,
 													scope ? -1 : (int) (f - e->filters),
@@ -505,6 +511,8 @@ typedef struct RasScan
 	bool		empty;			/* a pushed filter matches nothing */
 	RasListStats stats;			/* of the scopes done */
 	List	   *value_states;	/* ExprState per pushed qual */
+	Tuplestorestate *ts;		/* rows of concurrent listings; NULL: streamed */
+	TupleTableSlot *ts_slot;
 	List	   *pushed;
 	int64		limit;
 } RasScan;
@@ -601,8 +609,26 @@ build_listing(RasScan *ss, ExprContext *econtext)
 			}
 			else
 			{
+				int			kept = 0;
+
+				/*
+				 * A value the API does not take matches no row the API can
+				 * send: dropped, and with no value left the scan is empty
+				 * (as local filtering would find).
+				 */
+				for (int v = 0; v < n; v++)
+				{
+					bool		valid = f->valid == NULL;
+
+					for (const char *const *ok = f->valid; ok && *ok && !valid; ok++)
+						valid = strcmp(*ok, TextDatumGetCString(values[v])) == 0;
+					if (valid)
+						values[kept++] = values[v];
+				}
 				fv->values = values;
-				fv->nvalues = n;
+				fv->nvalues = kept;
+				if (kept == 0)
+					ss->empty = true;
 				if (f->kind == RAS_FILTER_QUERY_TERM)
 					fv->match = "EXACT_MATCH";
 			}
@@ -723,13 +749,56 @@ ras_iterate(ForeignScanState *node)
 	if (ss->call == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+		int			ncombos = 1;
 
 		build_listing(ss, node->ss.ps.ps_ExprContext);
+		for (int i = 0; i < ss->call->nfilters; i++)
+			ncombos *= ss->call->filters[i].nchunks;
+		if (!ss->empty && (list_length(ss->scopes) > 1 || ncombos > 1))
+		{
+			/*
+			 * Several scopes (profile_id = ANY(...)) or split filters: their
+			 * listings run concurrently, into a tuplestore read from here.
+			 */
+			int			scope_attno = -1;
+
+			for (int a = 0; a < tupdesc->natts; a++)
+				if (ss->is_param[a] && scope_column(ss->entity) &&
+					strcmp(NameStr(TupleDescAttr(tupdesc, a)->attname),
+						   scope_column(ss->entity)) == 0)
+					scope_attno = a;
+			ss->sink.max_rows = ss->limit > 0 ? ss->limit : 0;
+			ss->ts = tuplestore_begin_heap(false, false, work_mem);
+			ss->ts_slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsMinimalTuple);
+			ras_dispatch_listings(ss->conn, ss->call, ss->scopes, &ss->sink, ss->ts,
+								  scope_attno, false);
+			ss->scope_cell = NULL;
+		}
 		MemoryContextSwitchTo(old);
-		if (!next_listing(node))
+		if (ss->ts == NULL && !next_listing(node))
 			return slot;
 	}
 	MemoryContextReset(ss->row_ctx);
+	if (ss->ts != NULL)
+	{
+		/* rows of a concurrent listing: the scope column is filled in already */
+		if (!tuplestore_gettupleslot(ss->ts, true, false, ss->ts_slot))
+			return slot;
+		slot_getallattrs(ss->ts_slot);
+		memcpy(slot->tts_values, ss->ts_slot->tts_values, sizeof(Datum) * tupdesc->natts);
+		memcpy(slot->tts_isnull, ss->ts_slot->tts_isnull, sizeof(bool) * tupdesc->natts);
+		for (int a = 0; a < tupdesc->natts; a++)
+			if (ss->is_param[a] && !(scope_column(ss->entity) &&
+									 strcmp(NameStr(TupleDescAttr(tupdesc, a)->attname),
+											scope_column(ss->entity)) == 0))
+			{
+				slot->tts_isnull[a] = ss->param_value == NULL;
+				if (ss->param_value)
+					slot->tts_values[a] = CStringGetTextDatum(ss->param_value);
+			}
+		ExecStoreVirtualTuple(slot);
+		return slot;
+	}
 	for (;;)
 	{
 		MemoryContext old;
@@ -774,12 +843,21 @@ ras_rescan(ForeignScanState *node)
 	/* parameters may have changed: evaluate the pushed values again */
 	ss->call = NULL;
 	ss->cursor = NULL;
+	if (ss->ts)
+		tuplestore_end(ss->ts);
+	ss->ts = NULL;
 }
 
 static void
 ras_end_scan(ForeignScanState *node)
 {
-	/* everything lives in the query's memory */
+	RasScan    *ss = node->fdw_state;
+
+	/* everything else lives in the query's memory */
+	if (ss && ss->ts)
+		tuplestore_end(ss->ts);
+	if (ss && ss->ts_slot)
+		ExecDropSingleTupleTableSlot(ss->ts_slot);
 }
 
 /* ---------- EXPLAIN ---------- */

@@ -8,7 +8,7 @@
 #   integ      each test/integration/test_*.py (unittest), with RAS_* and PG* set
 #   contract   no request or response broke Amazon's specs (Prism's log)
 #   secrets    no credential in the PostgreSQL server log
-#   valgrind   (after the cluster) a backend under valgrind: no leaks in ras
+#   valgrind   (after the cluster) a backend under valgrind: no leaks in ras or libcurl
 # Prints each stage's result and ends with "N passed, N failed" (individual tests where
 # the runner reports them, one per check otherwise). Exits non-zero on any failure.
 set -uo pipefail
