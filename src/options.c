@@ -513,6 +513,19 @@ conn_for(ForeignServer *server, Oid userid)
 	return conn;
 }
 
+/*
+ * Whether id can be a scope of its kind: a profile id is a number, an
+ * account id letters, digits, '.', '_' and '-' (it goes into a header).
+ */
+bool
+ras_scope_id_valid(RasScopeKind kind, const char *id)
+{
+	const char *allowed = kind == RAS_SCOPE_PROFILE ? "0123456789" :
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+
+	return strlen(id) <= 128 && strspn(id, allowed) == strlen(id);
+}
+
 const char *
 ras_profile_resolve(const char *profile_id)
 {
@@ -523,12 +536,11 @@ ras_profile_resolve(const char *profile_id)
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
 				 errmsg("no Amazon Ads profile selected"),
 				 errhint("SET ras.profile_id = '...' (see ras.profiles()) or pass profile_id.")));
-	for (const char *p = profile_id; *p; p++)
-		if (*p < '0' || *p > '9')
-			ereport(ERROR,
-					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
-					 errmsg("invalid profile id \"%s\"", profile_id),
-					 errhint("A profile id is a number, as listed by ras.profiles().")));
+	if (!ras_scope_id_valid(RAS_SCOPE_PROFILE, profile_id))
+		ereport(ERROR,
+				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
+				 errmsg("invalid profile id \"%s\"", profile_id),
+				 errhint("A profile id is a number, as listed by ras.profiles().")));
 	return profile_id;
 }
 
@@ -548,9 +560,7 @@ ras_account_resolve(const char *account_id)
 				 errmsg("no Amazon Ads advertiser account selected"),
 				 errdetail("Amazon DSP calls are scoped by an advertiser account, not a profile."),
 				 errhint("SET ras.account_id = '...' or pass account_id.")));
-	if (strlen(account_id) > 128 ||
-		strspn(account_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-		strlen(account_id))
+	if (!ras_scope_id_valid(RAS_SCOPE_ACCOUNT, account_id))
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
 				 errmsg("invalid advertiser account id \"%s\"", account_id),

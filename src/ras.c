@@ -38,10 +38,7 @@ static const struct config_enum_entry bad_value_options[] = {
 static bool
 check_account_id(char **newval, void **extra, GucSource source)
 {
-	const char *v = *newval ? *newval : "";
-
-	if (strlen(v) > 128 ||
-		strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(v))
+	if (*newval && !ras_scope_id_valid(RAS_SCOPE_ACCOUNT, *newval))
 	{
 		GUC_check_errdetail("An advertiser account id holds letters, digits, '.', '_' and '-'.");
 		return false;
@@ -53,12 +50,11 @@ check_account_id(char **newval, void **extra, GucSource source)
 static bool
 check_profile_id(char **newval, void **extra, GucSource source)
 {
-	for (const char *p = *newval; p && *p; p++)
-		if (*p < '0' || *p > '9')
-		{
-			GUC_check_errdetail("A profile id is a number, as listed by ras.profiles().");
-			return false;
-		}
+	if (*newval && !ras_scope_id_valid(RAS_SCOPE_PROFILE, *newval))
+	{
+		GUC_check_errdetail("A profile id is a number, as listed by ras.profiles().");
+		return false;
+	}
 	return true;
 }
 
@@ -130,7 +126,7 @@ refuse_bad_placeholders(void)
 	{
 		const char *value = GetConfigOption("ras.profile_id", true, false);
 
-		if (value != NULL && strspn(value, "0123456789") != strlen(value))
+		if (value != NULL && !ras_scope_id_valid(RAS_SCOPE_PROFILE, value))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for parameter \"ras.profile_id\": \"%s\"", value),

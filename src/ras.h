@@ -78,6 +78,7 @@ extern RasConn *ras_conn_resolve(const char *server_name);
 extern RasConn *ras_conn_for_server(Oid serverid, Oid userid);
 extern const char *ras_profile_resolve(const char *profile_id);
 extern const char *ras_account_resolve(const char *account_id);
+extern bool ras_scope_id_valid(RasScopeKind kind, const char *id);
 extern void ras_check_download_url(const RasConn *conn, const char *url);
 
 /* ---------- transport (http.c) ---------- */
