@@ -406,3 +406,147 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 	}
 	PG_END_TRY();
 }
+
+/*
+ * Independent calls (report status reads, ...) run concurrently: each with
+ * its retries, token refresh and request budget, at most ras.max_concurrency
+ * at once.  resps[i] gets a copy of each answer (its body palloc'd), oks[i]
+ * whether it was a 2xx, failures[i] what a failed one means.
+ */
+void
+ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resps,
+				   bool *oks, RasFailure *failures)
+{
+	Listing    *jobs = palloc0(sizeof(Listing) * n);
+	int			left = n;
+
+	for (int i = 0; i < n; i++)
+	{
+		jobs[i].attempt = 1;
+		jobs[i].ctx = AllocSetContextCreate(CurrentMemoryContext, "ras call",
+											ALLOCSET_SMALL_SIZES);
+		jobs[i].call = calls[i];
+		jobs[i].scope_id = calls[i].profile_id ? calls[i].profile_id : calls[i].account_id;
+	}
+	if (multi == NULL && (multi = curl_multi_init()) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl multi handle")));
+
+	PG_TRY();
+	{
+		while (left > 0)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+			int			in_flight = 0;
+			long		sleep_ms = RAS_DISPATCH_POLL_MS;
+			int			running;
+			CURLMsg    *msg;
+			int			queued;
+
+			for (int i = 0; i < n; i++)
+				in_flight += jobs[i].transfer != NULL;
+			for (int i = 0; i < n && in_flight < ras_max_concurrency; i++)
+			{
+				Listing    *j = &jobs[i];
+				MemoryContext old;
+
+				if (j->done || j->transfer != NULL)
+					continue;
+				if (j->not_before > now)
+				{
+					sleep_ms = Min(sleep_ms, TimestampDifferenceMilliseconds(now, j->not_before) + 1);
+					continue;
+				}
+				MemoryContextReset(j->ctx);
+				old = MemoryContextSwitchTo(j->ctx);
+				ras_api_request(conns[i], &j->call, false, &j->req, &j->budget, &j->auth_header);
+				MemoryContextSwitchTo(old);
+				{
+					long		wait_ms = ras_budget_take(j->budget.host, j->budget.scope,
+														  j->budget.family);
+
+					if (wait_ms > 0)
+					{
+						j->not_before = TimestampTzPlusMilliseconds(now, wait_ms);
+						sleep_ms = Min(sleep_ms, wait_ms);
+						continue;
+					}
+				}
+				j->transfer = take_transfer();
+				ras_transfer_setup(j->transfer, &j->req);
+				if (curl_multi_add_handle(multi, ras_transfer_handle(j->transfer)) != CURLM_OK)
+					ereport(ERROR,
+							(errcode(ERRCODE_SYSTEM_ERROR),
+							 errmsg("could not start a request")));
+				in_flight++;
+			}
+
+			curl_multi_perform(multi, &running);
+			while ((msg = curl_multi_info_read(multi, &queued)) != NULL)
+			{
+				Listing    *j = NULL;
+				int			i;
+				RasHttpResponse resp;
+				long		delay;
+
+				if (msg->msg != CURLMSG_DONE)
+					continue;
+				for (i = 0; i < n; i++)
+					if (jobs[i].transfer &&
+						ras_transfer_handle(jobs[i].transfer) == msg->easy_handle)
+						break;
+				if (i == n)
+					continue;
+				j = &jobs[i];
+				curl_multi_remove_handle(multi, msg->easy_handle);
+				memset(&resp, 0, sizeof(resp));
+				{
+					RasTransfer *t = j->transfer;
+
+					j->transfer = NULL;
+					give_transfer(t);
+					explicit_bzero(j->auth_header, strlen(j->auth_header));
+					ras_transfer_finish(t, msg->data.result, &resp);
+				}
+				resp.attempts = j->attempt;
+				if (resp.outcome == RAS_OK)
+					ras_budget_result(j->budget.host, j->budget.scope, j->budget.family,
+									  resp.status, resp.retry_after_ms);
+				if (resp.outcome == RAS_OK && resp.status == 401 && !j->refreshed)
+				{
+					j->refreshed = true;
+					(void) ras_access_token(conns[i], true);
+					continue;
+				}
+				if (!(resp.outcome == RAS_OK && resp.status >= 200 && resp.status < 300) &&
+					ras_retry_after(&j->req, &resp, j->attempt, j->waited_ms, &delay))
+				{
+					j->attempt++;
+					j->waited_ms += delay;
+					j->not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+					continue;
+				}
+				/* done: keep the answer (the transfer's buffer is reused) */
+				resps[i] = resp;
+				resps[i].body = pnstrdup(resp.body, resp.body_len);
+				oks[i] = resp.outcome == RAS_OK && resp.status >= 200 && resp.status < 300;
+				if (!oks[i])
+					ras_api_failure(&j->call, &resps[i], &failures[i]);
+				j->done = true;
+				left--;
+			}
+			if (left == 0)
+				break;
+			CHECK_FOR_INTERRUPTS();
+			pgstat_report_wait_start(PG_WAIT_EXTENSION);
+			curl_multi_poll(multi, NULL, 0, (int) Max(1, sleep_ms), NULL);
+			pgstat_report_wait_end();
+		}
+	}
+	PG_FINALLY();
+	{
+		release_all(jobs, n);
+	}
+	PG_END_TRY();
+}

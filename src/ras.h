@@ -410,6 +410,8 @@ extern const char *ras_scope_column(const RasEntity *e);
 extern void ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes,
 								  RasRowSink *sink, Tuplestorestate *ts, int scope_attno,
 								  bool skip_failed);
+extern void ras_dispatch_calls(RasConn **conns, RasCall *calls, int n,
+							   RasHttpResponse *resps, bool *oks, RasFailure *failures);
 
 extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
 extern char *ras_json_member_text(JsonbContainer *obj, const char *key);

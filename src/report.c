@@ -119,15 +119,28 @@ report_call(const ReportRef *r, const char *method, const char *accept, const ch
  * Asks Amazon for the report's status and records it.  A report Amazon no
  * longer knows gets the status NOT_FOUND; other failures raise.
  */
+static void take_status(ReportRef *r, bool ok, const RasHttpResponse *resp,
+						const RasFailure *failure);
+
 static void
 poll_report(ReportRef *r)
 {
 	RasCall		call = report_call(r, "GET", STATUS_RESPONSE_TYPE, "read the status of a report");
 	RasHttpResponse resp;
 	RasFailure	failure;
+	bool		ok = ras_api_try(r->conn, &call, &resp, &failure);
+
+	take_status(r, ok, &resp, &failure);
+}
+
+/* Records what a status read answered (ok) or how it failed. */
+static void
+take_status(ReportRef *r, bool ok, const RasHttpResponse *resp, const RasFailure *failure_in)
+{
+	RasFailure	failure = *failure_in;
 	Jsonb	   *answer;
 
-	if (!ras_api_try(r->conn, &call, &resp, &failure))
+	if (!ok)
 	{
 		if (failure.status == 404)
 		{
@@ -136,7 +149,7 @@ poll_report(ReportRef *r)
 		}
 		ras_raise_failure(&failure);
 	}
-	answer = ras_json_to_jsonb(resp.body, resp.body_len);
+	answer = ras_json_to_jsonb(resp->body, resp->body_len);
 	r->status = answer_string(answer, "status");
 	if (r->status == NULL)
 		ras_unexpected_answer("a report status without \"status\"");
@@ -315,17 +328,44 @@ wait_reports(List *refs, long timeout_ms)
 		long		remaining;
 		ListCell   *lc;
 
-		foreach(lc, refs)
-		{
-			ReportRef  *r = lfirst(lc);
+		List	   *unfinished = NIL;
 
-			if (is_finished(r->status))
-				continue;
-			CHECK_FOR_INTERRUPTS();
-			poll_report(r);
-			if (!is_finished(r->status))
-				pending++;
+		foreach(lc, refs)
+			if (!is_finished(((ReportRef *) lfirst(lc))->status))
+				unfinished = lappend(unfinished, lfirst(lc));
+		CHECK_FOR_INTERRUPTS();
+		if (list_length(unfinished) > 1)
+		{
+			/* many outstanding reports: their status reads run concurrently */
+			int			n = list_length(unfinished);
+			RasConn   **conns = palloc(sizeof(RasConn *) * n);
+			RasCall    *calls = palloc(sizeof(RasCall) * n);
+			RasHttpResponse *resps = palloc0(sizeof(RasHttpResponse) * n);
+			RasFailure *failures = palloc0(sizeof(RasFailure) * n);
+			bool	   *oks = palloc0(sizeof(bool) * n);
+			int			i = 0;
+
+			foreach(lc, unfinished)
+			{
+				ReportRef  *r = lfirst(lc);
+
+				conns[i] = r->conn;
+				calls[i++] = report_call(r, "GET", STATUS_RESPONSE_TYPE,
+										 "read the status of a report");
+			}
+			ras_dispatch_calls(conns, calls, n, resps, oks, failures);
+			i = 0;
+			foreach(lc, unfinished)
+			{
+				take_status(lfirst(lc), oks[i], &resps[i], &failures[i]);
+				i++;
+			}
 		}
+		else if (unfinished != NIL)
+			poll_report(linitial(unfinished));
+		foreach(lc, unfinished)
+			if (!is_finished(((ReportRef *) lfirst(lc))->status))
+				pending++;
 		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (pending == 0 || remaining <= 0)
 			return;
