@@ -476,49 +476,20 @@ bad_value(const RasRowSink *sink, const RasColumn *col, JsonbValue *v)
 }
 
 /*
- * The set of ids already returned by the split calls of one listing.  Ids
- * have no length limit, so an entry is a pointer to the id and its length,
- * hashed and compared by the bytes it points to; first_sighting() keeps each
- * id in the set's own memory context, so it goes with the set.
+ * The ids already returned, as 64-bit hashes of their bytes: no copy of the
+ * id is kept, and two different ids sharing a hash (a chance of about one in
+ * 2^64 per pair) is the only way a row could be dropped wrongly.
  */
-typedef struct SeenId
-{
-	const char *id;
-	int			len;
-} SeenId;
-
-static uint32
-seen_id_hash(const void *key, Size keysize)
-{
-	const SeenId *k = (const SeenId *) key;
-
-	return hash_bytes((const unsigned char *) k->id, k->len);
-}
-
-static int
-seen_id_match(const void *key1, const void *key2, Size keysize)
-{
-	const SeenId *a = (const SeenId *) key1;
-	const SeenId *b = (const SeenId *) key2;
-
-	if (a->len != b->len)
-		return 1;
-	return memcmp(a->id, b->id, a->len);
-}
-
 /* An empty set of seen ids, in the current context. */
 static HTAB *
 seen_set(void)
 {
 	HASHCTL		ctl;
 
-	ctl.keysize = sizeof(SeenId);
-	ctl.entrysize = sizeof(SeenId);
-	ctl.hash = seen_id_hash;
-	ctl.match = seen_id_match;
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(uint64);
 	ctl.hcxt = CurrentMemoryContext;
-	return hash_create("ras seen ids", 1024, &ctl,
-					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	return hash_create("ras seen ids", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 /*
@@ -546,45 +517,29 @@ ras_rows_new_page(RasRowSink *sink)
 	sink->seen_ids = seen_set();
 }
 
-/* False when an earlier split call already returned this item's id. */
+/* False when this item's id was already returned. */
 static bool
 first_sighting(RasRowSink *sink, JsonbContainer *item)
 {
 	JsonbValue	idv;
-	SeenId		key;
-	SeenId	   *entry;
+	uint64		key;
 	bool		found;
 
 	if (sink->seen_ids == NULL ||
 		!follow(item, &sink->plan->id_path, &idv) || idv.type == jbvNull)
 		return true;
 	if (idv.type == jbvString)
-	{
-		key.id = idv.val.string.val;
-		key.len = idv.val.string.len;
-	}
+		key = hash_bytes_extended((const unsigned char *) idv.val.string.val,
+								  idv.val.string.len, 0);
 	else
 	{
-		key.id = ras_text_cstring(text_of(&idv));
-		key.len = strlen(key.id);
+		char	   *s = ras_jsonb_scalar_text(&idv);
+
+		key = hash_bytes_extended((const unsigned char *) s, strlen(s), 0);
 	}
 	if (sink->seen_prev && hash_search(sink->seen_prev, &key, HASH_FIND, NULL) != NULL)
 		return false;
-	entry = hash_search(sink->seen_ids, &key, HASH_ENTER, &found);
-	if (!found)
-	{
-		/*
-		 * The key points into the page, which is freed before the next one:
-		 * keep a copy with the table.  A non-shared dynahash table has a
-		 * memory context of its own, the one its header is allocated in.
-		 */
-		MemoryContext cxt = GetMemoryChunkContext(sink->seen_ids);
-		char	   *copy = MemoryContextAlloc(cxt, key.len + 1);
-
-		memcpy(copy, key.id, key.len);
-		copy[key.len] = '\0';
-		entry->id = copy;
-	}
+	hash_search(sink->seen_ids, &key, HASH_ENTER, &found);
 	return !found;
 }
 
