@@ -26,7 +26,7 @@ def jsonb(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).translate(ESCAPES)
 
 
-def row(t):
+def row(t, profile):
     details = t.get("targetDetails") or {}
     match_type = next((d.get("matchType") for d in details.values()
                        if isinstance(d, dict) and "matchType" in d), None)
@@ -43,7 +43,7 @@ def row(t):
         text(bid.get("bid")), text(bid.get("currencyCode")),
         text(ext.get("servingStatus")), jsonb(ext.get("servingStatusDetails")),
         text(ext.get("creationDateTime")), text(ext.get("lastUpdateDateTime")),
-        jsonb(t),
+        text(profile), jsonb(t),
     )) + "\n"
 
 
@@ -66,7 +66,7 @@ def main():
             with urllib.request.urlopen(req, timeout=60) as resp:
                 page = json.load(resp)
             targets = page["targets"]
-            out.writelines(row(t) for t in targets)
+            out.writelines(row(t, profile) for t in targets)
             count += len(targets)
             if not page.get("nextToken"):
                 break

@@ -7,6 +7,11 @@
  *   floor --copy URL TOKEN [PROFILE]   fetch only; writes each page as one line of
  *                                      COPY text format on stdout (the staging step
  *                                      of the do-it-yourself SQL route)
+ *   floor --v1 URL TOKEN [PROFILE]     the same as the first form for the Amazon Ads
+ *                                      API v1: POST /adsApi/v1/query/targets for
+ *                                      SPONSORED_PRODUCTS, maxResults 5000 (the most
+ *                                      v1 allows, as ras.sp_targets() asks),
+ *                                      Amazon-Ads-ClientId header
  *
  * URL is the simulator base URL, TOKEN an access token (fetched by the caller, so
  * the token round trip is not timed, as ras caches its token in the backend too).
@@ -110,7 +115,8 @@ int
 main(int argc, char **argv)
 {
 	int			copy_mode = argc > 1 && strcmp(argv[1], "--copy") == 0;
-	int			a = copy_mode ? 2 : 1;
+	int			v1_mode = argc > 1 && strcmp(argv[1], "--v1") == 0;
+	int			a = copy_mode || v1_mode ? 2 : 1;
 	const char *base, *token, *profile;
 	char		url[1024], hdr[4096], scope[256];
 	struct curl_slist *headers = NULL;
@@ -121,18 +127,21 @@ main(int argc, char **argv)
 	struct timespec t0, t1;
 
 	if (argc - a < 2)
-		die("usage: floor [--copy] URL TOKEN [PROFILE]");
+		die("usage: floor [--copy | --v1] URL TOKEN [PROFILE]");
 	base = argv[a];
 	token = argv[a + 1];
 	profile = argc - a > 2 ? argv[a + 2] : "1234567890";
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	h = curl_easy_init();
-	snprintf(url, sizeof(url), "%s/ras/v1/targets/list", base);
+	snprintf(url, sizeof(url), v1_mode ? "%s/adsApi/v1/query/targets" : "%s/ras/v1/targets/list",
+			 base);
 	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
 	snprintf(scope, sizeof(scope), "Amazon-Advertising-API-Scope: %s", profile);
 	headers = curl_slist_append(headers, hdr);
-	headers = curl_slist_append(headers, "Amazon-Advertising-API-ClientId: amzn1.application-oa2-client.sim");
+	headers = curl_slist_append(headers, v1_mode
+								? "Amazon-Ads-ClientId: amzn1.application-oa2-client.sim"
+								: "Amazon-Advertising-API-ClientId: amzn1.application-oa2-client.sim");
 	headers = curl_slist_append(headers, scope);
 	headers = curl_slist_append(headers, "Content-Type: application/json");
 	headers = curl_slist_append(headers, "Accept: application/json");
@@ -149,7 +158,13 @@ main(int argc, char **argv)
 		long		status = 0;
 		CURLcode	rc;
 
-		if (next)
+		if (v1_mode && next)
+			snprintf(body, sizeof(body), "{\"adProductFilter\":{\"include\":"
+					 "[\"SPONSORED_PRODUCTS\"]},\"maxResults\":5000,\"nextToken\":\"%s\"}", next);
+		else if (v1_mode)
+			snprintf(body, sizeof(body), "{\"adProductFilter\":{\"include\":"
+					 "[\"SPONSORED_PRODUCTS\"]},\"maxResults\":5000}");
+		else if (next)
 			snprintf(body, sizeof(body), "{\"maxResults\":1000,\"nextToken\":\"%s\"}", next);
 		else
 			snprintf(body, sizeof(body), "{\"maxResults\":1000}");

@@ -1,4 +1,6 @@
 """--bench-targets N: N keyword targets under profile 1234567890, served at almost no cost.
+--bench-v1-targets N (with --bench-targets): N Sponsored Products keyword targets of the
+Amazon Ads API v1 under the same profile, served the same way.
 
 The targets are never stored one by one: target i is a pure function of i (id
 ``first + i``, keyword ``bench keyword <i>``, match type and bid cycling), materialized
@@ -7,6 +9,11 @@ template (one prototype target rendered by the normal renderer, with the varying
 cut out) and cached per (maxResults, offset) up to CACHE_LIMIT bytes; any change to the
 profile's entities empties the cache. Filtered listings, updates and deletes go through
 the normal engine (a changed bench target is kept as an override).
+
+The v1 ones (``V1_TARGETS``, set by main.py) live in an SP campaign "Bench SP Campaign" and
+ad group "Bench SP Ad Group"; an unfiltered ``POST /adsApi/v1/query/targets`` for
+SPONSORED_PRODUCTS is answered from the same kind of byte template (v1.py's query hook is
+wrapped for that: ``_v1_fast_page``).
 """
 
 import itertools
@@ -24,6 +31,10 @@ BID_BYTES = [repr(b).encode() for b in BIDS]
 # Sentinels cut out of the prototype's JSON to make the page template.
 # Their order is the order of the values in _virtual_items.
 _MARKERS = [b"\\u0001", b"\\u0002", b"\\u0003", b"4242.4242"]
+
+# --bench-v1-targets N (main.py): that many v1 SP keyword targets, seeded with the others.
+V1_TARGETS = 0
+SP = "SPONSORED_PRODUCTS"
 
 
 def seed(state, count):
@@ -44,10 +55,62 @@ def seed(state, count):
     first = state.ids.block(count)
     state.set_store(BENCH_PROFILE_ID, "targets",
                     BenchTargets(state, count, first, campaign_id, ad_group_id, now))
+    if V1_TARGETS:
+        seed_v1(state, V1_TARGETS, now)
+
+
+def seed_v1(state, count, now):
+    """The v1 SP campaign, ad group and N lazily materialized SP keyword targets (as
+    v1.py's create would have built them)."""
+    _install_v1_fast_page()
+    campaign_id, ad_group_id = state.ids.next(), state.ids.next()
+    state.store(BENCH_PROFILE_ID, "v1/campaigns").add(campaign_id, Entity({
+        "campaignId": campaign_id, "adProduct": SP, "name": "Bench SP Campaign",
+        "state": "ENABLED", "marketplaceScope": "SINGLE_MARKETPLACE",
+        "startDateTime": "2025-01-01T00:00:00Z",
+        "budgets": [{"budgetType": "MONETARY", "recurrenceTimePeriod": "DAILY",
+                     "budgetValue": {"monetaryBudgetValue": {"monetaryBudget": {
+                         "value": 1000.0, "currencyCode": "USD"}}}}],
+        "autoCreationSettings": {"autoCreateTargets": False}, "costType": "CPC",
+    }, now))
+    state.store(BENCH_PROFILE_ID, "v1/adGroups").add(ad_group_id, Entity({
+        "adGroupId": ad_group_id, "adProduct": SP, "campaignId": campaign_id,
+        "name": "Bench SP Ad Group", "state": "ENABLED",
+        "marketplaceScope": "SINGLE_MARKETPLACE",
+        "bid": {"defaultBid": 1.0, "currencyCode": "USD"},
+    }, now))
+    first = state.ids.block(count)
+    state.set_store(BENCH_PROFILE_ID, "v1/targets",
+                    BenchV1Targets(state, count, first, campaign_id, ad_group_id, now))
+
+
+def _install_v1_fast_page():
+    """Answer unfiltered SP target queries from BenchV1Targets.page_bytes (v1.py's own
+    hook answers None: every query goes through the engine)."""
+    import v1                   # loaded by now (app.py loads every module first)
+    from web import Response
+
+    if getattr(v1.V1.fast_page, "bench", False):
+        return
+
+    def fast_page(ctx, group, query):
+        kind = query.kind
+        if group.key == "targets" and getattr(kind, "product", None) == SP \
+                and query.raw_filters == {"adProductFilter": [SP]}:
+            store = ctx.store_of(kind)
+            if hasattr(store, "page_bytes"):
+                return Response(200, store.page_bytes(
+                    query.offset, query.max_results,
+                    lambda entity: v1.render(ctx, kind, entity)))
+        return None
+    fast_page.bench = True
+    v1.V1.fast_page = fast_page
 
 
 class BenchTargets(Store):
     """The bench profile's targets: N virtual ones first, then the normally stored ones."""
+
+    token_filters = {}          # what the list route fingerprints a nextToken with
 
     def __init__(self, state, count, first, campaign_id, ad_group_id, created):
         super().__init__()
@@ -139,7 +202,8 @@ class BenchTargets(Store):
             items += [dumps(render(entity)) for entity in regular]
         tail = b'],"totalResults":%d' % total
         if end < total:
-            tail += b',"nextToken":"%s"' % paging.encode(end, {}).encode("ascii")
+            token = paging.encode(end, self.token_filters)
+            tail += b',"nextToken":"%s"' % token.encode("ascii")
         body = b"".join((b'{"targets":[', b",".join(items), tail, b"}"))
         if self._cached_bytes + len(body) <= CACHE_LIMIT:
             self._cache[key] = body
@@ -174,3 +238,21 @@ class BenchTargets(Store):
                 text = text.replace(marker, b"%s", 1)
             self._template = (text, order)
         return self._template
+
+
+class BenchV1Targets(BenchTargets):
+    """The v1 SP targets: the same virtual targets in the v1 shape (rendered by v1.py:
+    creationDateTime, lastUpdatedDateTime and status are added there)."""
+
+    token_filters = {"adProductFilter": [SP]}
+
+    def _make(self, i):
+        target_id, keyword, match, bid = self._values(i)
+        return Entity({
+            "targetId": target_id, "adProduct": SP, "campaignId": self.campaign_id,
+            "adGroupId": self.ad_group_id, "state": "ENABLED", "negative": False,
+            "targetLevel": "AD_GROUP", "targetType": "KEYWORD",
+            "targetDetails": {"keywordTarget": {"keyword": keyword, "matchType": match}},
+            "bid": {"bid": bid, "currencyCode": "USD"},
+            "marketplaceScope": "SINGLE_MARKETPLACE",
+        }, self.created)

@@ -3,7 +3,7 @@
 
     python3 test/sim/main.py [--host 127.0.0.1] [--port 0] [--port-file PATH] [--seed 42]
                              [--public-url URL] [--report-delay SECONDS]
-                             [--bench-targets N] [--latency MS]
+                             [--bench-targets N [--bench-v1-targets N]] [--latency MS]
                              [--latency-path PREFIX=MS ...] [--rate-limit RPS]
                              [--rate-burst N] [--verbose]
 """
@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 
+import bench
 import state
 
 import traffic
@@ -33,6 +34,9 @@ def parse_args(argv=None):
                         help="seconds a report takes to complete")
     parser.add_argument("--bench-targets", type=int, default=0,
                         help="seed N keyword targets under profile 1234567890")
+    parser.add_argument("--bench-v1-targets", type=int, default=0, metavar="N",
+                        help="with --bench-targets: also N v1 Sponsored Products keyword "
+                        "targets under profile 1234567890")
     parser.add_argument("--latency", type=float, default=0, metavar="MS",
                         help="milliseconds every non-admin request waits before it is "
                         "carried out")
@@ -50,6 +54,10 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.bench_targets < 0:
         parser.error("--bench-targets must be >= 0")
+    if args.bench_v1_targets < 0:
+        parser.error("--bench-v1-targets must be >= 0")
+    if args.bench_v1_targets and not args.bench_targets:
+        parser.error("--bench-v1-targets needs --bench-targets")
     paths = {}
     for item in args.latency_path:
         prefix, sep, ms = item.rpartition("=")
@@ -86,6 +94,7 @@ def write_port_file(path, port):
 def main(argv=None):
     args = parse_args(argv)
     state.EXTRA_PROFILES = max(0, args.extra_profiles)
+    bench.V1_TARGETS = args.bench_v1_targets
     sim = Simulator(seed=args.seed, public_url=args.public_url,
                     report_delay=args.report_delay, bench_targets=args.bench_targets,
                     verbose=args.verbose)
