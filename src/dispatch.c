@@ -310,6 +310,7 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 			int			running;
 			CURLMsg    *msg;
 			int			queued;
+			int			completed = 0;
 
 			for (i = 0; i < n; i++)
 				in_flight += listings[i].transfer != NULL;
@@ -350,6 +351,7 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 
 				if (msg->msg != CURLMSG_DONE)
 					continue;
+				completed++;
 				for (i = 0; i < n; i++)
 					if (listings[i].transfer &&
 						ras_transfer_handle(listings[i].transfer) == msg->easy_handle)
@@ -395,6 +397,9 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 				}
 			}
 			CHECK_FOR_INTERRUPTS();
+			/* a finished request frees a slot: start the next at once */
+			if (completed > 0)
+				continue;
 			pgstat_report_wait_start(PG_WAIT_EXTENSION);
 			curl_multi_poll(multi, NULL, 0, (int) Max(1, sleep_ms), NULL);
 			pgstat_report_wait_end();
@@ -443,6 +448,7 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 			int			running;
 			CURLMsg    *msg;
 			int			queued;
+			int			completed = 0;
 
 			for (int i = 0; i < n; i++)
 				in_flight += jobs[i].transfer != NULL;
@@ -492,6 +498,7 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 
 				if (msg->msg != CURLMSG_DONE)
 					continue;
+				completed++;
 				for (i = 0; i < n; i++)
 					if (jobs[i].transfer &&
 						ras_transfer_handle(jobs[i].transfer) == msg->easy_handle)
@@ -539,6 +546,8 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 			if (left == 0)
 				break;
 			CHECK_FOR_INTERRUPTS();
+			if (completed > 0)
+				continue;
 			pgstat_report_wait_start(PG_WAIT_EXTENSION);
 			curl_multi_poll(multi, NULL, 0, (int) Max(1, sleep_ms), NULL);
 			pgstat_report_wait_end();
