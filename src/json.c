@@ -37,18 +37,24 @@ typedef struct ParseState
 } ParseState;
 
 /*
- * s (UTF-8, len bytes) in the database encoding.  Unconvertible characters
- * become '?'.  Never raises for a conversion failure.
+ * The jsonb string value of s (UTF-8, NUL-terminated) in the database
+ * encoding.  Unconvertible characters become '?'.  Never raises for a
+ * conversion failure.
  */
-static char *
-to_server(const ParseState *st, const char *s, int len)
+static void
+to_server(const ParseState *st, char *s, JsonbValue *v)
 {
 	StringInfoData buf;
 	const unsigned char *p = (const unsigned char *) s;
-	int			left = len;
+	int			left = strlen(s);
 
+	v->type = jbvString;
 	if (!OidIsValid(st->conversion))
-		return (char *) s;
+	{
+		v->val.string.val = s;
+		v->val.string.len = left;
+		return;
+	}
 	initStringInfo(&buf);
 	while (left > 0)
 	{
@@ -71,7 +77,8 @@ to_server(const ParseState *st, const char *s, int len)
 		p += skip;
 		left -= skip;
 	}
-	return buf.data;
+	v->val.string.val = buf.data;
+	v->val.string.len = buf.len;
 }
 
 static void
@@ -79,9 +86,7 @@ push_string(ParseState *st, JsonbIteratorToken tok, char *s)
 {
 	JsonbValue	v;
 
-	v.type = jbvString;
-	v.val.string.val = to_server(st, s, strlen(s));
-	v.val.string.len = strlen(v.val.string.val);
+	to_server(st, s, &v);
 	st->result = pushJsonbValue(&st->stack, tok, &v);
 }
 
@@ -155,9 +160,7 @@ on_scalar(void *arg, char *token, JsonTokenType type)
 	switch (type)
 	{
 		case JSON_TOKEN_STRING:
-			v.type = jbvString;
-			v.val.string.val = to_server(st, token, strlen(token));
-			v.val.string.len = strlen(v.val.string.val);
+			to_server(st, token, &v);
 			break;
 		case JSON_TOKEN_NUMBER:
 			v.type = jbvNumeric;
