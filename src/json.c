@@ -135,6 +135,28 @@ on_field(void *arg, char *fname, bool isnull)
 		push_string(st, WJB_KEY, fname);
 }
 
+/* A scalar v as the next element or the value of the current key. */
+static void
+push_value(ParseState *st, JsonbValue *v)
+{
+	if (st->stack == NULL)
+	{
+		/* a scalar document: jsonb keeps it as a one-element raw array */
+		JsonbValue	va;
+
+		va.type = jbvArray;
+		va.val.array.rawScalar = true;
+		va.val.array.nElems = 1;
+		pushJsonbValue(&st->stack, WJB_BEGIN_ARRAY, &va);
+		pushJsonbValue(&st->stack, WJB_ELEM, v);
+		st->result = pushJsonbValue(&st->stack, WJB_END_ARRAY, NULL);
+		return;
+	}
+	st->result = pushJsonbValue(&st->stack,
+								st->stack->contVal.type == jbvArray ? WJB_ELEM : WJB_VALUE,
+								v);
+}
+
 /* A JSON number as numeric, or NULL when numeric_in would refuse it. */
 static Numeric
 number_or_null(const char *token)
@@ -153,7 +175,6 @@ on_scalar(void *arg, char *token, JsonTokenType type)
 {
 	ParseState *st = arg;
 	JsonbValue	v;
-	JsonbIteratorToken tok;
 
 	if (st->error)
 		return;
@@ -180,21 +201,7 @@ on_scalar(void *arg, char *token, JsonTokenType type)
 			v.type = jbvNull;
 			break;
 	}
-	if (st->stack == NULL)
-	{
-		/* a scalar document: jsonb keeps it as a one-element raw array */
-		JsonbValue	va;
-
-		va.type = jbvArray;
-		va.val.array.rawScalar = true;
-		va.val.array.nElems = 1;
-		pushJsonbValue(&st->stack, WJB_BEGIN_ARRAY, &va);
-		pushJsonbValue(&st->stack, WJB_ELEM, &v);
-		st->result = pushJsonbValue(&st->stack, WJB_END_ARRAY, NULL);
-		return;
-	}
-	tok = st->stack->contVal.type == jbvArray ? WJB_ELEM : WJB_VALUE;
-	st->result = pushJsonbValue(&st->stack, tok, &v);
+	push_value(st, &v);
 }
 
 /*
@@ -260,6 +267,381 @@ unescape_non_ascii(const char *body, size_t len)
 }
 
 /*
+ * A parser of our own for UTF-8 and SQL_ASCII databases, where no string
+ * needs converting: PostgreSQL 15's lexer copies every string a character at
+ * a time, which was most of the time a large listing spends.  Strings without
+ * escapes are pointed at in the body (JsonbValueToJsonb copies them once);
+ * the grammar is RFC 8259's, as strict as pg_parse_json: control characters
+ * must be escaped, surrogates must pair, \u0000 is refused.  The body is
+ * already known to be valid UTF-8.  Errors are words in st->error.
+ */
+#define RAS_JSON_MAX_DEPTH 1000
+
+typedef struct FastLex
+{
+	const char *p;
+	const char *end;
+	int			depth;
+} FastLex;
+
+static void
+skip_space(FastLex *lx)
+{
+	while (lx->p < lx->end &&
+		   (*lx->p == ' ' || *lx->p == '\n' || *lx->p == '\r' || *lx->p == '\t'))
+		lx->p++;
+}
+
+static int
+hex4(const char *p)
+{
+	int			cp = 0;
+
+	for (int i = 0; i < 4; i++)
+	{
+		char		c = p[i];
+
+		cp <<= 4;
+		if (c >= '0' && c <= '9')
+			cp |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			cp |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			cp |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return cp;
+}
+
+/* The string at lx->p (its opening quote) as a jsonb string; false on error. */
+static bool
+fast_string(ParseState *st, FastLex *lx, JsonbValue *v)
+{
+	const char *start = ++lx->p;
+	StringInfoData buf;
+
+	/* the common case: no escape before the closing quote */
+	while (lx->p < lx->end && *lx->p != '"' && *lx->p != '\\')
+	{
+		if ((unsigned char) *lx->p < 0x20)
+		{
+			st->error = "a string holds a control character that is not escaped";
+			return false;
+		}
+		lx->p++;
+	}
+	if (lx->p >= lx->end)
+	{
+		st->error = "a string is not terminated";
+		return false;
+	}
+	v->type = jbvString;
+	if (*lx->p == '"')
+	{
+		v->val.string.val = (char *) start;
+		v->val.string.len = lx->p - start;
+		lx->p++;
+		return true;
+	}
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, start, lx->p - start);
+	while (lx->p < lx->end && *lx->p != '"')
+	{
+		const char *run = lx->p;
+		int			cp;
+
+		while (lx->p < lx->end && *lx->p != '"' && *lx->p != '\\' &&
+			   (unsigned char) *lx->p >= 0x20)
+			lx->p++;
+		appendBinaryStringInfo(&buf, run, lx->p - run);
+		if (lx->p >= lx->end || *lx->p == '"')
+			break;
+		if (*lx->p != '\\')
+		{
+			st->error = "a string holds a control character that is not escaped";
+			return false;
+		}
+		if (lx->end - lx->p < 2)
+			break;
+		switch (lx->p[1])
+		{
+			case '"':
+			case '\\':
+			case '/':
+				appendStringInfoChar(&buf, lx->p[1]);
+				lx->p += 2;
+				continue;
+			case 'b':
+				appendStringInfoChar(&buf, '\b');
+				lx->p += 2;
+				continue;
+			case 'f':
+				appendStringInfoChar(&buf, '\f');
+				lx->p += 2;
+				continue;
+			case 'n':
+				appendStringInfoChar(&buf, '\n');
+				lx->p += 2;
+				continue;
+			case 'r':
+				appendStringInfoChar(&buf, '\r');
+				lx->p += 2;
+				continue;
+			case 't':
+				appendStringInfoChar(&buf, '\t');
+				lx->p += 2;
+				continue;
+			case 'u':
+				break;
+			default:
+				st->error = "a string holds an invalid escape";
+				return false;
+		}
+		cp = lx->end - lx->p >= 6 ? hex4(lx->p + 2) : -1;
+		if (cp < 0)
+		{
+			st->error = "a string holds an invalid \\u escape";
+			return false;
+		}
+		lx->p += 6;
+		if (cp == 0)
+		{
+			st->error = "it holds a \\u0000, which text cannot hold";
+			return false;
+		}
+		if (cp >= 0xDC00 && cp <= 0xDFFF)
+		{
+			st->error = "a string holds a low surrogate without a high one";
+			return false;
+		}
+		if (cp >= 0xD800 && cp <= 0xDBFF)
+		{
+			int			lo = (lx->end - lx->p >= 6 && lx->p[0] == '\\' && lx->p[1] == 'u') ?
+				hex4(lx->p + 2) : -1;
+
+			if (lo < 0xDC00 || lo > 0xDFFF)
+			{
+				st->error = "a string holds a high surrogate without a low one";
+				return false;
+			}
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			lx->p += 6;
+		}
+		enlargeStringInfo(&buf, 4);
+		unicode_to_utf8((pg_wchar) cp, (unsigned char *) buf.data + buf.len);
+		buf.len += pg_utf_mblen((unsigned char *) buf.data + buf.len);
+		buf.data[buf.len] = '\0';
+	}
+	if (lx->p >= lx->end)
+	{
+		st->error = "a string is not terminated";
+		return false;
+	}
+	lx->p++;
+	v->val.string.val = buf.data;
+	v->val.string.len = buf.len;
+	return true;
+}
+
+/* The number at lx->p as numeric, with RFC 8259's grammar; false on error. */
+static bool
+fast_number(ParseState *st, FastLex *lx, JsonbValue *v)
+{
+	const char *start = lx->p;
+	const char *p = lx->p;
+	const char *digits;
+
+	if (p < lx->end && *p == '-')
+		p++;
+	digits = p;
+	if (p < lx->end && *p == '0')
+		p++;
+	else
+		while (p < lx->end && *p >= '0' && *p <= '9')
+			p++;
+	if (p == digits)
+		goto bad;
+	if (p < lx->end && *p == '.')
+	{
+		digits = ++p;
+		while (p < lx->end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == digits)
+			goto bad;
+	}
+	if (p < lx->end && (*p == 'e' || *p == 'E'))
+	{
+		p++;
+		if (p < lx->end && (*p == '+' || *p == '-'))
+			p++;
+		digits = p;
+		while (p < lx->end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == digits)
+			goto bad;
+	}
+	if (p < lx->end && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+						(*p >= 'A' && *p <= 'Z') || *p == '.'))
+		goto bad;
+	lx->p = p;
+	v->type = jbvNumeric;
+	v->val.numeric = number_or_null(pnstrdup(start, p - start));
+	if (v->val.numeric == NULL)
+	{
+		st->error = "a number is out of range";
+		return false;
+	}
+	return true;
+bad:
+	st->error = "it holds a malformed number";
+	return false;
+}
+
+static bool
+fast_literal(FastLex *lx, const char *word)
+{
+	size_t		n = strlen(word);
+
+	if ((size_t) (lx->end - lx->p) < n || memcmp(lx->p, word, n) != 0)
+		return false;
+	if (lx->p + n < lx->end && ((lx->p[n] >= 'a' && lx->p[n] <= 'z') ||
+								(lx->p[n] >= 'A' && lx->p[n] <= 'Z') ||
+								(lx->p[n] >= '0' && lx->p[n] <= '9')))
+		return false;
+	lx->p += n;
+	return true;
+}
+
+static bool fast_value(ParseState *st, FastLex *lx);
+
+/* The object or array at lx->p (its bracket); false on error. */
+static bool
+fast_container(ParseState *st, FastLex *lx)
+{
+	bool		object = *lx->p == '{';
+	char		close = object ? '}' : ']';
+
+	if (++lx->depth > RAS_JSON_MAX_DEPTH)
+	{
+		st->error = "it is nested more than 1000 levels deep";
+		return false;
+	}
+	lx->p++;
+	st->result = pushJsonbValue(&st->stack, object ? WJB_BEGIN_OBJECT : WJB_BEGIN_ARRAY,
+								NULL);
+	skip_space(lx);
+	if (lx->p < lx->end && *lx->p == close)
+		lx->p++;
+	else
+		for (;;)
+		{
+			if (object)
+			{
+				JsonbValue	key;
+
+				if (lx->p >= lx->end || *lx->p != '"')
+				{
+					st->error = "an object's key is not a string";
+					return false;
+				}
+				if (!fast_string(st, lx, &key))
+					return false;
+				st->result = pushJsonbValue(&st->stack, WJB_KEY, &key);
+				skip_space(lx);
+				if (lx->p >= lx->end || *lx->p != ':')
+				{
+					st->error = "an object's key is not followed by a colon";
+					return false;
+				}
+				lx->p++;
+			}
+			if (!fast_value(st, lx))
+				return false;
+			skip_space(lx);
+			if (lx->p < lx->end && *lx->p == ',')
+			{
+				lx->p++;
+				skip_space(lx);
+				continue;
+			}
+			if (lx->p < lx->end && *lx->p == close)
+			{
+				lx->p++;
+				break;
+			}
+			st->error = object ? "an object is not terminated" : "an array is not terminated";
+			return false;
+		}
+	st->result = pushJsonbValue(&st->stack, object ? WJB_END_OBJECT : WJB_END_ARRAY, NULL);
+	lx->depth--;
+	return true;
+}
+
+static bool
+fast_value(ParseState *st, FastLex *lx)
+{
+	JsonbValue	v;
+
+	skip_space(lx);
+	if (lx->p >= lx->end)
+	{
+		st->error = "the text ends where a value was expected";
+		return false;
+	}
+	switch (*lx->p)
+	{
+		case '{':
+		case '[':
+			return fast_container(st, lx);
+		case '"':
+			if (!fast_string(st, lx, &v))
+				return false;
+			break;
+		case 't':
+		case 'f':
+		case 'n':
+			v.type = jbvBool;
+			if (fast_literal(lx, "true"))
+				v.val.boolean = true;
+			else if (fast_literal(lx, "false"))
+				v.val.boolean = false;
+			else if (fast_literal(lx, "null"))
+				v.type = jbvNull;
+			else
+			{
+				st->error = "it holds an invalid token";
+				return false;
+			}
+			break;
+		default:
+			if (*lx->p != '-' && (*lx->p < '0' || *lx->p > '9'))
+			{
+				st->error = "it holds an invalid token";
+				return false;
+			}
+			if (!fast_number(st, lx, &v))
+				return false;
+			break;
+	}
+	push_value(st, &v);
+	return true;
+}
+
+/* The body as a JsonbValue tree in st->result, or st->error set. */
+static void
+fast_parse(ParseState *st, const char *body, size_t len)
+{
+	FastLex		lx = {body, body + len, 0};
+
+	if (!fast_value(st, &lx))
+		return;
+	skip_space(&lx);
+	if (lx.p != lx.end)
+		st->error = "it holds more than one JSON value";
+}
+
+/*
  * The UTF-8 JSON text body as jsonb, or NULL with *error saying in words why
  * it cannot be read.  Raises only for running out of memory or a cancel.
  */
@@ -288,8 +670,17 @@ ras_json_parse(const char *body, size_t len, const char **error)
 		*error = "the answer is not valid UTF-8";
 		return NULL;
 	}
+	if (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII)
+	{
+		fast_parse(&st, body, len);
+		if (st.error)
+		{
+			*error = st.error;
+			return NULL;
+		}
+		return JsonbValueToJsonb(st.result);
+	}
 	text = (char *) body;
-	if (GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
 	{
 		st.conversion = FindDefaultConversionProc(PG_UTF8, GetDatabaseEncoding());
 		text = unescape_non_ascii(body, len);
