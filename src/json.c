@@ -363,7 +363,10 @@ fast_string(ParseState *st, FastLex *lx, JsonbValue *v)
 			return false;
 		}
 		if (lx->end - lx->p < 2)
-			break;
+		{
+			st->error = "a string is not terminated";
+			return false;
+		}
 		switch (lx->p[1])
 		{
 			case '"':
@@ -570,7 +573,8 @@ fast_container(ParseState *st, FastLex *lx)
 				lx->p++;
 				break;
 			}
-			st->error = object ? "an object is not terminated" : "an array is not terminated";
+			st->error = object ? "a comma or } was expected in an object" :
+				"a comma or ] was expected in an array";
 			return false;
 		}
 	st->result = pushJsonbValue(&st->stack, object ? WJB_END_OBJECT : WJB_END_ARRAY, NULL);

@@ -5,6 +5,7 @@
 #   then, inside a throw-away cluster made by pg_virtualenv with pg_cron preloaded:
 #   regress    pg_regress (make installcheck), RAS_* exported for psql's \getenv
 #   sim-unit   the simulator's unit tests
+#   jsonparse  the answer parser (src/json.c) against jsonb input on a corpus
 #   integ      each test/integration/test_*.py (unittest), with RAS_* and PG* set
 #   contract   no request or response broke Amazon's specs (Prism's log)
 #   secrets    no credential in the PostgreSQL server log
@@ -75,6 +76,11 @@ if [ "${1:-}" = "--inside" ]; then
   # On failure show unittest's details section (from its first ==== line), capped.
   [ "$rc" -eq 0 ] || sed -n '/^======/,$p' "$RUN/sim-unit.log" | head -150
   record_unittest sim-unit "$RUN/sim-unit.log" "$rc"
+
+  say "jsonparse: test/jsonparse/run.sh (the answer parser vs jsonb input)"
+  if timeout -k 10 "$TEST_TIMEOUT" bash test/jsonparse/run.sh > "$RUN/jsonparse.log" 2>&1
+  then cat "$RUN/jsonparse.log"; record jsonparse 1 0
+  else cat "$RUN/jsonparse.log"; record jsonparse 0 1; fi
 
   if [ "${RAS_STACK_OK:-0}" = 1 ] && [ "${RAS_BUILD_OK:-0}" = 1 ]; then
     for f in test/integration/test_*.py; do

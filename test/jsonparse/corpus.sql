@@ -1,0 +1,55 @@
+-- ras_json_parse against PostgreSQL's jsonb input: on every document both give the
+-- same value, or both refuse it. pg_only marks what ras refuses on purpose.
+\set ON_ERROR_STOP 1
+CREATE TEMP TABLE corpus (doc text, pg_only bool DEFAULT false);
+INSERT INTO corpus (doc) VALUES ('{}'), ('[]'), ('1'), ('"x"'), ('true'), ('false'), ('null'),
+  (' [1, 2 ,3 ] '), (E'\n\t{"a" : 1}\r\n'), ('{"a":1,"a":2}'),
+  ('{"b":{"c":[1,{"d":null}]},"a":"\u00e9\ud83d\ude00\n\t\"\\\/\b\f\r"}'),
+  ('-0'), ('0'), ('0.5e-3'), ('1E+2'), ('-12.5'), ('1e-7'), ('"h\u0041llo"'), ('"ü日本"'),
+  ('{"k":"v" }'), ('[[[[[]]]]]'), ('""'), ('{"":""}'), ('"\u00e9"'), ('"a\\u0000"'),
+  ('123456789012345678901234567890.123'),
+  -- refused by both
+  ('01'), ('1.'), ('.5'), ('-'), ('+1'), ('1e'), ('1e+'), ('tru'), ('truex'), ('nul'),
+  ('nullx'), ('[1,]'), ('{"a":1,}'), ('{"a"}'), ('{a:1}'), ('{"a" 1}'), ('[1 2]'),
+  ('"abc'), (E'"a\tb"'), (E'"a\nb"'), ('"\x"'), ('"\u12"'), ('"\u12G4"'), ('"\u0000"'),
+  ('"\udc00"'), ('"\ud800"'), ('"\ud800x"'), ('"\ud800\u0041"'), ('[1]]'), ('{} {}'),
+  ('  '), ('['), ('{"a":1'), ('1 2'), ('NaN'), ('{"a":1}x'), ('[,1]'), ('{,}'), ('"\'), ('"ab\'), ('"\u00'), ('"\ud800\'), ('"\ud800\u'), ('-a'),
+  ('[1,2'), ('{"a":[}'), ('''a''');
+INSERT INTO corpus VALUES ('[1e5000]', true),      -- numbers past 1e1000: refused by ras
+  (repeat('[', 1001) || repeat(']', 1001), true);  -- nesting past 1000: refused by ras
+INSERT INTO corpus (doc)                           -- deep, but within both parsers' limits
+  SELECT repeat('[', 500) || repeat(']', 500);
+-- pages like the API's: every kind of value, escapes, non-ASCII, nesting
+INSERT INTO corpus (doc)
+  SELECT jsonb_build_object('targets', jsonb_agg(jsonb_build_object(
+           'targetId', 't' || g, 'bid', g * 0.01, 'n', NULL, 'on', g % 2 = 0,
+           'keyword', 'k "q" \ / ' || chr(233) || chr(128512) || chr(10) || chr(31),
+           'arr', jsonb_build_array(g, -g, g::float8 / 7, '{}'::jsonb, '[]'::jsonb))),
+         'nextToken', 'x')::text
+  FROM generate_series(1, 2000) g GROUP BY g % 20;
+
+CREATE FUNCTION pg_temp.try_pg(d text) RETURNS jsonb LANGUAGE plpgsql AS
+$$BEGIN RETURN d::jsonb; EXCEPTION WHEN OTHERS THEN RETURN NULL; END$$;
+CREATE FUNCTION pg_temp.try_ras_error(d text) RETURNS text LANGUAGE plpgsql AS
+$$BEGIN PERFORM pg_temp.ras_test_json_parse(d); RETURN 'accepted'; EXCEPTION WHEN invalid_text_representation THEN RETURN SQLERRM; END$$;
+CREATE FUNCTION pg_temp.try_ras(d text) RETURNS jsonb LANGUAGE plpgsql AS
+$$BEGIN RETURN pg_temp.ras_test_json_parse(d); EXCEPTION WHEN invalid_text_representation THEN RETURN NULL; END$$;
+
+SELECT count(*) AS documents,
+       count(*) FILTER (WHERE pg_temp.try_pg(doc) IS NULL) AS refused
+FROM corpus;
+-- every difference, with both answers (none expected)
+SELECT left(doc, 60) AS doc, pg_temp.try_pg(doc)::text AS postgres, pg_temp.try_ras(doc)::text AS ras
+FROM corpus
+WHERE pg_temp.try_ras(doc) IS DISTINCT FROM CASE WHEN pg_only THEN NULL ELSE pg_temp.try_pg(doc) END;
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM corpus WHERE pg_temp.try_ras(doc) IS DISTINCT FROM
+             CASE WHEN pg_only THEN NULL ELSE pg_temp.try_pg(doc) END) THEN
+    RAISE EXCEPTION 'ras_json_parse differs from jsonb input';
+  END IF;
+END $$;
+-- the parser's words for a few refusals
+SELECT doc, regexp_replace(e, '^ras_json_parse: ', '') AS why
+FROM (VALUES ('"\u0000"'), ('[1 2]'), ('"\ud800"'), (E'"a\tb"'), ('01'), ('[1e5000]')) v(doc),
+LATERAL (SELECT pg_temp.try_ras_error(doc) e) x;

@@ -1,0 +1,38 @@
+/*
+ * jsonparse.c
+ *     A test module, never installed: exposes ras_json_parse (src/json.c, the
+ *     parser every API answer goes through) to SQL, so that corpus.sql can
+ *     compare it with PostgreSQL's own jsonb input on the same documents.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+PG_MODULE_MAGIC;
+
+extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
+extern char *ras_printable_excerpt(const char *body, size_t len);
+
+/* json.c quotes bad answers through the scrubber; the test needs no scrubbing */
+char *
+ras_printable_excerpt(const char *body, size_t len)
+{
+	return pnstrdup(body, len);
+}
+
+PG_FUNCTION_INFO_V1(ras_test_json_parse);
+
+/* ras_test_json_parse(text) -> jsonb, or an error carrying the parser's words */
+Datum
+ras_test_json_parse(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	const char *why;
+	Jsonb	   *doc = ras_json_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &why);
+
+	if (doc == NULL)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						errmsg("ras_json_parse: %s", why)));
+	PG_RETURN_JSONB_P(doc);
+}
