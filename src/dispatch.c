@@ -246,6 +246,62 @@ take_page(RasListCall *call, Listing *l, RasRowSink *sink, Tuplestorestate *ts,
 	l->refreshed = false;
 }
 
+/* The backend's multi handle, made on first use and kept. */
+static void
+ensure_multi(void)
+{
+	if (multi == NULL && (multi = curl_multi_init()) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl multi handle")));
+}
+
+/*
+ * The job of the finished transfer msg names, its answer in *resp, the
+ * transfer given back and the answer counted in the request budget; NULL
+ * when no job owns it.  May raise (cancel, oversized answer) after the
+ * transfer is given back: nothing of it is left behind.
+ */
+static Listing *
+finish_transfer(Listing *jobs, int n, CURLMsg *msg, RasHttpResponse *resp)
+{
+	Listing    *j = NULL;
+	RasTransfer *t;
+
+	for (int i = 0; i < n && j == NULL; i++)
+		if (jobs[i].transfer && ras_transfer_handle(jobs[i].transfer) == msg->easy_handle)
+			j = &jobs[i];
+	if (j == NULL)
+		return NULL;
+	curl_multi_remove_handle(multi, msg->easy_handle);
+	memset(resp, 0, sizeof(*resp));
+	t = j->transfer;
+	j->transfer = NULL;
+	give_transfer(t);
+	explicit_bzero(j->auth_header, strlen(j->auth_header));
+	ras_transfer_finish(t, msg->data.result, resp);
+	resp->attempts = j->attempt;
+	if (resp->outcome == RAS_OK)
+		ras_budget_result(j->budget.host, j->budget.scope, j->budget.family,
+						  resp->status, resp->retry_after_ms);
+	return j;
+}
+
+/*
+ * Between two rounds: honour a cancel, then, unless a request just finished
+ * (its slot can start the next at once), wait for traffic up to sleep_ms.
+ */
+static void
+wait_for_work(int completed, long sleep_ms)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (completed > 0)
+		return;
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	curl_multi_poll(multi, NULL, 0, (int) Max(1, sleep_ms), NULL);
+	pgstat_report_wait_end();
+}
+
 /*
  * Runs every listing of call for every scope in scopes, concurrently, into
  * ts.  scope_attno is the result column that shows a row's scope (-1: none).
@@ -293,10 +349,7 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 		}
 	}
 	row_ctx = AllocSetContextCreate(CurrentMemoryContext, "ras row", ALLOCSET_DEFAULT_SIZES);
-	if (multi == NULL && (multi = curl_multi_init()) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("could not create a libcurl multi handle")));
+	ensure_multi();
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) ras_max_concurrency);
 
 	PG_TRY();
@@ -345,35 +398,15 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 			curl_multi_perform(multi, &running);
 			while ((msg = curl_multi_info_read(multi, &queued)) != NULL)
 			{
-				Listing    *l = NULL;
+				Listing    *l;
 				RasHttpResponse resp;
 				long		delay;
 
 				if (msg->msg != CURLMSG_DONE)
 					continue;
 				completed++;
-				for (i = 0; i < n; i++)
-					if (listings[i].transfer &&
-						ras_transfer_handle(listings[i].transfer) == msg->easy_handle)
-						l = &listings[i];
-				if (l == NULL)
+				if ((l = finish_transfer(listings, n, msg, &resp)) == NULL)
 					continue;
-				curl_multi_remove_handle(multi, msg->easy_handle);
-				memset(&resp, 0, sizeof(resp));
-				{
-					RasTransfer *t = l->transfer;
-					CURLcode	rc = msg->data.result;
-
-					l->transfer = NULL;
-					give_transfer(t);
-					explicit_bzero(l->auth_header, strlen(l->auth_header));
-					/* may raise (cancel, oversized answer): nothing of t is left */
-					ras_transfer_finish(t, rc, &resp);
-				}
-				resp.attempts = l->attempt;
-				if (resp.outcome == RAS_OK)
-					ras_budget_result(l->budget.host, l->budget.scope, l->budget.family,
-									  resp.status, resp.retry_after_ms);
 				if (resp.outcome == RAS_OK && resp.status >= 200 && resp.status < 300)
 					take_page(call, l, sink, ts, &resp, row_ctx, values, nulls, scope_attno);
 				else if (resp.outcome == RAS_OK && resp.status == 401 && !l->refreshed)
@@ -396,13 +429,7 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 					listing_failed(listings, n, l, &failure, skip_failed, e);
 				}
 			}
-			CHECK_FOR_INTERRUPTS();
-			/* a finished request frees a slot: start the next at once */
-			if (completed > 0)
-				continue;
-			pgstat_report_wait_start(PG_WAIT_EXTENSION);
-			curl_multi_poll(multi, NULL, 0, (int) Max(1, sleep_ms), NULL);
-			pgstat_report_wait_end();
+			wait_for_work(completed, sleep_ms);
 		}
 	}
 	PG_FINALLY();
@@ -433,10 +460,7 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 		jobs[i].call = calls[i];
 		jobs[i].scope_id = calls[i].profile_id ? calls[i].profile_id : calls[i].account_id;
 	}
-	if (multi == NULL && (multi = curl_multi_init()) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("could not create a libcurl multi handle")));
+	ensure_multi();
 
 	PG_TRY();
 	{
@@ -491,7 +515,7 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 			curl_multi_perform(multi, &running);
 			while ((msg = curl_multi_info_read(multi, &queued)) != NULL)
 			{
-				Listing    *j = NULL;
+				Listing    *j;
 				int			i;
 				RasHttpResponse resp;
 				long		delay;
@@ -499,27 +523,9 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 				if (msg->msg != CURLMSG_DONE)
 					continue;
 				completed++;
-				for (i = 0; i < n; i++)
-					if (jobs[i].transfer &&
-						ras_transfer_handle(jobs[i].transfer) == msg->easy_handle)
-						break;
-				if (i == n)
+				if ((j = finish_transfer(jobs, n, msg, &resp)) == NULL)
 					continue;
-				j = &jobs[i];
-				curl_multi_remove_handle(multi, msg->easy_handle);
-				memset(&resp, 0, sizeof(resp));
-				{
-					RasTransfer *t = j->transfer;
-
-					j->transfer = NULL;
-					give_transfer(t);
-					explicit_bzero(j->auth_header, strlen(j->auth_header));
-					ras_transfer_finish(t, msg->data.result, &resp);
-				}
-				resp.attempts = j->attempt;
-				if (resp.outcome == RAS_OK)
-					ras_budget_result(j->budget.host, j->budget.scope, j->budget.family,
-									  resp.status, resp.retry_after_ms);
+				i = j - jobs;
 				if (resp.outcome == RAS_OK && resp.status == 401 && !j->refreshed)
 				{
 					j->refreshed = true;
@@ -545,12 +551,7 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 			}
 			if (left == 0)
 				break;
-			CHECK_FOR_INTERRUPTS();
-			if (completed > 0)
-				continue;
-			pgstat_report_wait_start(PG_WAIT_EXTENSION);
-			curl_multi_poll(multi, NULL, 0, (int) Max(1, sleep_ms), NULL);
-			pgstat_report_wait_end();
+			wait_for_work(completed, sleep_ms);
 		}
 	}
 	PG_FINALLY();
