@@ -4,7 +4,7 @@ MODULE_big = ras
 OBJS = src/ras.o src/options.o src/http.o src/auth.o src/api.o src/body.o \
        src/util.o src/secrets.o src/json.o src/rows.o src/entity.o src/list.o src/mutate.o \
        src/report.o src/report_catalog.o src/report_jobs.o src/report_stream.o \
-       src/fdw.o src/budget.o src/dispatch.o
+       src/fdw.o src/fdw_table.o src/budget.o src/dispatch.o
 DATA = $(wildcard ras--*.sql)
 PGFILEDESC = "ras - the Amazon Ads API as SQL"
 
@@ -21,7 +21,7 @@ endif
 SHLIB_LINK = -lcurl -lz
 
 # every object depends on the shared headers (PGXS tracks no headers itself)
-$(OBJS): src/ras.h src/report.h
+$(OBJS): src/ras.h src/report.h src/fdw.h
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
