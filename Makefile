@@ -20,12 +20,13 @@ PG_CPPFLAGS += -Werror
 endif
 SHLIB_LINK = -lcurl -lz
 
-# every object depends on the shared headers (PGXS tracks no headers itself)
-$(OBJS): src/ras.h src/report.h src/fdw.h
-
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every object depends on the shared headers (PGXS tracks no headers itself); after
+# the include, so that PGXS's "all" stays the default goal
+$(OBJS): src/ras.h src/report.h src/fdw.h
 
 .PHONY: test bench valgrind
 # Everything: build, install, simulator + validating proxy, pg_regress,

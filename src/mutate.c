@@ -99,10 +99,10 @@ item_id(JsonbContainer *item, const char *id_field)
  * naming none is given the function's.
  */
 static char *
-item_text(const MutateCall *call, int n, JsonbContainer *item, int len)
+item_text(const MutateCall *call, int n, JsonbContainer *item)
 {
 	const RasEntity *e = call->entity;
-	char	   *text = JsonbToCString(NULL, item, len);
+	char	   *text = ras_jsonb_text(item);
 	JsonbValue	v;
 
 	if (!e->item_product)
@@ -123,9 +123,9 @@ item_text(const MutateCall *call, int n, JsonbContainer *item, int len)
 	}
 	if (call->op != OP_CREATE)
 		return text;
-	/* JsonbToCString writes "{" then the members: the product goes first */
-	return psprintf("{\"adProduct\": \"%s\"%s%s", e->ad_product,
-					text[1] == '}' ? "" : ", ", text + 1);
+	/* the text is "{" then the members: the product goes first */
+	return psprintf("{\"adProduct\":\"%s\"%s%s", e->ad_product,
+					text[1] == '}' ? "" : ",", text + 1);
 }
 
 static void
@@ -150,7 +150,7 @@ read_items(Jsonb *items, MutateCall *call)
 		call->nitems = 1;
 		call->items = palloc(sizeof(char *));
 		call->ids = palloc(sizeof(char *));
-		call->items[0] = item_text(call, 0, &items->root, VARSIZE(items));
+		call->items[0] = item_text(call, 0, &items->root);
 		call->ids[0] = item_id(&items->root, call->entity->id_field);
 		return;
 	}
@@ -168,7 +168,7 @@ read_items(Jsonb *items, MutateCall *call)
 					(errcode(RAS_SQLSTATE_BAD_ARGUMENT),
 					 errmsg("item %d of items is not a JSON object", n),
 					 errdetail("Every item to %s is an object in the API's shape.", what)));
-		call->items[n] = item_text(call, n, v.val.binary.data, v.val.binary.len);
+		call->items[n] = item_text(call, n, v.val.binary.data);
 		call->ids[n] = item_id(v.val.binary.data, call->entity->id_field);
 		n++;
 	}

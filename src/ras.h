@@ -416,6 +416,7 @@ extern void ras_dispatch_calls(RasConn **conns, RasCall *calls, int n,
 extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
 extern char *ras_json_member_text(JsonbContainer *obj, const char *key);
 extern char *ras_jsonb_scalar_text(JsonbValue *v);
+extern char *ras_jsonb_text(JsonbContainer *c);
 extern void ras_json_error_info(const char *body, size_t len, char **code, char **message);
 extern bool ras_json_token(const char *body, size_t len, char **access_token,
 						   int *expires_in);

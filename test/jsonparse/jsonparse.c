@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 PG_MODULE_MAGIC;
@@ -35,4 +36,17 @@ ras_test_json_parse(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 						errmsg("ras_json_parse: %s", why)));
 	PG_RETURN_JSONB_P(doc);
+}
+
+extern char *ras_jsonb_text(JsonbContainer *c);
+
+PG_FUNCTION_INFO_V1(ras_test_jsonb_text);
+
+/* ras_test_jsonb_text(jsonb) -> text: the compact text request bodies are made of */
+Datum
+ras_test_jsonb_text(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
+
+	PG_RETURN_TEXT_P(cstring_to_text(ras_jsonb_text(&doc->root)));
 }

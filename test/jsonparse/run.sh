@@ -14,6 +14,8 @@ psql -X -q -v ON_ERROR_STOP=1 <<SQL
 BEGIN;
 CREATE FUNCTION pg_temp.ras_test_json_parse(text) RETURNS jsonb
   AS '$lib/jsonparse.so', 'ras_test_json_parse' LANGUAGE C STRICT;
+CREATE FUNCTION pg_temp.ras_test_jsonb_text(jsonb) RETURNS text
+  AS '$lib/jsonparse.so', 'ras_test_jsonb_text' LANGUAGE C STRICT;
 \i $here/corpus.sql
 ROLLBACK;
 SQL
