@@ -283,6 +283,18 @@ typedef struct FastLex
 	const char *p;
 	const char *end;
 	int			depth;
+
+	/*
+	 * The members of the open containers, innermost last: a container's
+	 * members gather here and are copied out once, at its exact size, when
+	 * it closes.
+	 */
+	JsonbPair  *pairs;
+	int			npairs;
+	int			maxpairs;
+	JsonbValue *elems;
+	int			nelems;
+	int			maxelems;
 } FastLex;
 
 static void
@@ -617,6 +629,42 @@ sort_pairs(JsonbPair *pairs, int n)
 static bool fast_value(ParseState *st, FastLex *lx, JsonbValue *v);
 
 /*
+ * Room for one more member on a stack of members of the given size; false,
+ * with st->error, when jsonb could not hold that many.
+ */
+static bool
+stack_room(ParseState *st, void **stack, int used, int *max, size_t size)
+{
+	int			most = Min(JB_CMASK, MaxAllocSize / size);
+
+	if (used < *max)
+		return true;
+	if (used >= most)
+	{
+		st->error = "an object or array has more members than jsonb can hold";
+		return false;
+	}
+	*max = *max == 0 ? 256 : Min(*max * 2, most);
+	*stack = *stack ? repalloc(*stack, *max * size) : palloc(*max * size);
+	return true;
+}
+
+/* The members of a stack from base up, copied out at their exact size; popped. */
+static void *
+pop_members(void *stack, int base, int *top, size_t size)
+{
+	void	   *members = NULL;
+
+	if (*top > base)
+	{
+		members = palloc(size * (*top - base));
+		memcpy(members, (char *) stack + size * base, size * (*top - base));
+	}
+	*top = base;
+	return members;
+}
+
+/*
  * The object or array at lx->p (its bracket) into *out; false on error.
  * The tree is built here rather than through pushJsonbValue, whose qsort of
  * each object's keys was a fifth of the time a 207 answer took.
@@ -626,10 +674,8 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 {
 	bool		object = *lx->p == '{';
 	char		close = object ? '}' : ']';
-	JsonbPair  *pairs = NULL;
-	JsonbValue *elems = NULL;
-	int			n = 0;
-	int			cap = 0;
+	int			base = object ? lx->npairs : lx->nelems;
+	int			n;
 
 	if (++lx->depth > RAS_JSON_MAX_DEPTH)
 	{
@@ -643,26 +689,8 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 	else
 		for (;;)
 		{
-			JsonbValue *slot;
+			JsonbPair	pair;
 
-			if (n == cap)
-			{
-				int			most = Min(JB_CMASK, MaxAllocSize / (object ? sizeof(JsonbPair) :
-																	  sizeof(JsonbValue)));
-
-				if (n >= most)
-				{
-					st->error = "an object or array has more members than jsonb can hold";
-					return false;
-				}
-				cap = cap == 0 ? 8 : Min(cap * 2, most);
-				if (object)
-					pairs = pairs ? repalloc(pairs, sizeof(JsonbPair) * cap) :
-						palloc(sizeof(JsonbPair) * cap);
-				else
-					elems = elems ? repalloc(elems, sizeof(JsonbValue) * cap) :
-						palloc(sizeof(JsonbValue) * cap);
-			}
 			if (object)
 			{
 				if (lx->p >= lx->end || *lx->p != '"')
@@ -670,9 +698,8 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 					st->error = "an object's key is not a string";
 					return false;
 				}
-				if (!fast_string(st, lx, &pairs[n].key))
+				if (!fast_string(st, lx, &pair.key))
 					return false;
-				pairs[n].order = n;
 				skip_space(lx);
 				if (lx->p >= lx->end || *lx->p != ':')
 				{
@@ -680,13 +707,25 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 					return false;
 				}
 				lx->p++;
-				slot = &pairs[n].value;
+			}
+			/* the value first: its own members may move the stacks */
+			if (!fast_value(st, lx, &pair.value))
+				return false;
+			if (object)
+			{
+				if (!stack_room(st, (void **) &lx->pairs, lx->npairs, &lx->maxpairs,
+								sizeof(JsonbPair)))
+					return false;
+				pair.order = lx->npairs - base;
+				lx->pairs[lx->npairs++] = pair;
 			}
 			else
-				slot = &elems[n];
-			if (!fast_value(st, lx, slot))
-				return false;
-			n++;
+			{
+				if (!stack_room(st, (void **) &lx->elems, lx->nelems, &lx->maxelems,
+								sizeof(JsonbValue)))
+					return false;
+				lx->elems[lx->nelems++] = pair.value;
+			}
 			skip_space(lx);
 			if (lx->p < lx->end && *lx->p == ',')
 			{
@@ -703,8 +742,11 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 				"a comma or ] was expected in an array";
 			return false;
 		}
+	n = (object ? lx->npairs : lx->nelems) - base;
 	if (object)
 	{
+		JsonbPair  *pairs = pop_members(lx->pairs, base, &lx->npairs, sizeof(JsonbPair));
+
 		out->type = jbvObject;
 		out->val.object.nPairs = sort_pairs(pairs, n);
 		out->val.object.pairs = pairs;
@@ -714,7 +756,7 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 		out->type = jbvArray;
 		out->val.array.rawScalar = false;
 		out->val.array.nElems = n;
-		out->val.array.elems = elems;
+		out->val.array.elems = pop_members(lx->elems, base, &lx->nelems, sizeof(JsonbValue));
 	}
 	lx->depth--;
 	return true;
@@ -769,12 +811,17 @@ fast_parse(ParseState *st, const char *body, size_t len)
 	FastLex		lx = {body, body + len, 0};
 	JsonbValue *v = palloc(sizeof(JsonbValue));
 
-	if (!fast_value(st, &lx, v))
-		return;
-	skip_space(&lx);
-	if (lx.p != lx.end)
-		st->error = "it holds more than one JSON value";
-	st->result = v;
+	if (fast_value(st, &lx, v))
+	{
+		skip_space(&lx);
+		if (lx.p != lx.end)
+			st->error = "it holds more than one JSON value";
+		st->result = v;
+	}
+	if (lx.pairs)
+		pfree(lx.pairs);
+	if (lx.elems)
+		pfree(lx.elems);
 }
 
 /*

@@ -5,7 +5,7 @@
  *     and downloading their rows; the SQL-callable functions of all that.
  *
  * What a request may ask for is the catalogue's business
- * (report_catalog.c); what ras knows of each report lives in
+ * (report_catalog.c, report_spec.c); what ras knows of each report lives in
  * ras.report_jobs (report_jobs.c).  Asking again for the same thing reuses
  * the pending or recent report instead of posting again, and a 425 answer
  * names the report already in progress for the same request: it is adopted.

@@ -1,8 +1,9 @@
 /*
  * report.h
  *     Declarations shared between the reporting files: the catalogue
- *     (report_catalog.c), the ras.report_jobs table (report_jobs.c) and the
- *     API calls and SQL functions (report.c).
+ *     (report_catalog.c), a request validated against it (report_spec.c),
+ *     the ras.report_jobs table (report_jobs.c) and the API calls and SQL
+ *     functions (report.c).
  */
 #ifndef RAS_REPORT_H
 #define RAS_REPORT_H
@@ -16,6 +17,48 @@
  * letter or digit, since they become a segment of a URL path.
  */
 #define RAS_REPORT_ID_MAX	64
+
+/* ---------- the catalogue (report_catalog.c) ---------- */
+
+typedef struct ReportGroup
+{
+	const char *name;			/* the groupBy value */
+	const char *const *columns; /* columns it makes available */
+	const char *const *key;		/* grain key besides the date */
+	const char *const *defaults;	/* descriptive columns asked for by default */
+	const char *conflicts;		/* a groupBy it cannot be combined with */
+} ReportGroup;
+
+typedef struct ReportFilter
+{
+	const char *field;
+	const char *const *values;	/* allowed values; NULL: any */
+	const char *only_group;		/* allowed only with this groupBy alone */
+} ReportFilter;
+
+typedef struct ReportType
+{
+	const char *id;
+	int			max_days;		/* longest range of one report */
+	int			retention_days; /* how far back a report may start */
+	const char *const *base;	/* columns every groupBy has */
+	const ReportGroup *groups;	/* the first is the default */
+	int			ngroups;
+	const char *const *metrics; /* metric columns asked for by default */
+	const ReportFilter *filters;
+	int			nfilters;
+} ReportType;
+
+extern const ReportType ras_report_catalog[];
+extern const int ras_report_catalog_len;
+
+extern bool ras_report_in_list(const char *const *list, const char *name);
+extern char *ras_report_join_list(const char *const *list);
+extern RasColType ras_report_column_type(const char *name);
+extern char *ras_report_snake_case(const char *name);
+extern const ReportType *ras_report_find_type(const char *id);
+extern const ReportGroup *ras_report_find_group(const ReportType *t, const char *name);
+extern const ReportFilter *ras_report_find_filter(const ReportType *t, const char *field);
 
 /* One report to ask Amazon for: a request cut to the range its type allows. */
 typedef struct ReportPiece
@@ -68,7 +111,7 @@ typedef struct ReportArgs
 	bool		with_key;
 } ReportArgs;
 
-/* ---------- the catalogue (report_catalog.c) ---------- */
+/* ---------- a request, validated (report_spec.c) ---------- */
 extern void ras_report_read_args(FunctionCallInfo fcinfo, ReportArgs *a);
 extern List *ras_report_pieces(const ReportArgs *a);
 
