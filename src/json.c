@@ -19,6 +19,7 @@
 #include "catalog/namespace.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -462,10 +463,11 @@ fast_string(ParseState *st, FastLex *lx, JsonbValue *v)
 
 /*
  * A JSON number as numeric, or NULL when numeric_in would refuse it.  Most
- * numbers of an answer (ids, bids, counts) have at most 18 digits and no
+ * numbers of an answer (ids, bids, counts) have at most 15 digits and no
  * exponent: those are made from an int64, which gives the very numeric that
  * numeric_in gives (same digits, weight and display scale), without its
- * general parse.
+ * general parse.  At 15 digits int64_div_fast_to_numeric never takes its
+ * overflow path, which rounded in early PostgreSQL 15 releases.
  */
 static Numeric
 fast_numeric(const char *start, const char *end)
@@ -489,7 +491,7 @@ fast_numeric(const char *start, const char *end)
 			frac = true;
 			continue;
 		}
-		if (*p < '0' || *p > '9' || ++ndigits > 18)
+		if (*p < '0' || *p > '9' || ++ndigits > 15)
 			return number_or_null(pnstrdup(start, end - start));
 		val = val * 10 + (*p - '0');
 		if (frac)
@@ -629,23 +631,24 @@ sort_pairs(JsonbPair *pairs, int n)
 static bool fast_value(ParseState *st, FastLex *lx, JsonbValue *v);
 
 /*
- * Room for one more member on a stack of members of the given size; false,
- * with st->error, when jsonb could not hold that many.
+ * Room for one more member of the container whose members start at base, on
+ * a stack of members of the given size; false, with st->error, when one
+ * jsonb container could not hold that many.  The stack holds the members of
+ * every open container, so it may grow past MaxAllocSize.
  */
 static bool
-stack_room(ParseState *st, void **stack, int used, int *max, size_t size)
+stack_room(ParseState *st, void **stack, int base, int used, int *max, size_t size)
 {
-	int			most = Min(JB_CMASK, MaxAllocSize / size);
-
-	if (used < *max)
-		return true;
-	if (used >= most)
+	if (used - base >= (int) Min(JB_CMASK, MaxAllocSize / size))
 	{
 		st->error = "an object or array has more members than jsonb can hold";
 		return false;
 	}
-	*max = *max == 0 ? 256 : Min(*max * 2, most);
-	*stack = *stack ? repalloc(*stack, *max * size) : palloc(*max * size);
+	if (used < *max)
+		return true;
+	*max = *max == 0 ? 256 : *max * 2;
+	*stack = *stack ? repalloc_huge(*stack, (Size) *max * size) :
+		MemoryContextAllocHuge(CurrentMemoryContext, (Size) *max * size);
 	return true;
 }
 
@@ -708,12 +711,13 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 				}
 				lx->p++;
 			}
+			CHECK_FOR_INTERRUPTS();
 			/* the value first: its own members may move the stacks */
 			if (!fast_value(st, lx, &pair.value))
 				return false;
 			if (object)
 			{
-				if (!stack_room(st, (void **) &lx->pairs, lx->npairs, &lx->maxpairs,
+				if (!stack_room(st, (void **) &lx->pairs, base, lx->npairs, &lx->maxpairs,
 								sizeof(JsonbPair)))
 					return false;
 				pair.order = lx->npairs - base;
@@ -721,7 +725,7 @@ fast_container(ParseState *st, FastLex *lx, JsonbValue *out)
 			}
 			else
 			{
-				if (!stack_room(st, (void **) &lx->elems, lx->nelems, &lx->maxelems,
+				if (!stack_room(st, (void **) &lx->elems, base, lx->nelems, &lx->maxelems,
 								sizeof(JsonbValue)))
 					return false;
 				lx->elems[lx->nelems++] = pair.value;
