@@ -24,13 +24,22 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every object depends on the shared headers (PGXS tracks no headers itself); after
-# the include, so that PGXS's "all" stays the default goal
-$(OBJS): src/ras.h src/report.h src/fdw.h
+# After the include, so that PGXS's "all" stays the default goal: every object and
+# its JIT bitcode depend on the shared headers (PGXS tracks no headers itself) and on
+# the flags they were built with, so that "make WERROR=1" after a plain "make"
+# compiles everything again with -Werror instead of finding it up to date.
+BITCODE = $(OBJS:.o=.bc)
+$(OBJS) $(BITCODE): src/ras.h src/report.h src/fdw.h .build-flags
+.build-flags: FORCE
+	@echo '$(PG_CPPFLAGS)' | cmp -s - $@ || echo '$(PG_CPPFLAGS)' > $@
+.PHONY: FORCE
+FORCE:
+EXTRA_CLEAN = .build-flags
 
 .PHONY: test bench valgrind
-# Everything: build, install, simulator + validating proxy, pg_regress,
-# integration tests, contract and secret checks.
+# Everything (test/run-all.sh): build with -Werror, install, simulator + validating
+# proxy, pg_regress, the simulator's unit tests, the parser check, integration tests,
+# contract and secret checks, valgrind.
 test:
 	bash test/run-all.sh
 

@@ -3,6 +3,8 @@
 -- reported with a SQLSTATE per failure class.
 --
 SELECT regress.sim('POST', '/_sim/reset') IS NOT NULL AS reset;
+-- the helper itself: a fault the simulator refuses is an error, never a silent no-op
+SELECT regress.try($$SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "no such kind"}]}')$$);
 SET ras.max_retries = 3;
 -- two 429s with Retry-After, then success
 SELECT regress.sim('POST', '/_sim/faults', '{"faults": [{"kind": "status", "status": 429, "retry_after": 1, "count": 2, "path": "/ras/v1/retailers/list"}]}') IS NOT NULL AS injected;

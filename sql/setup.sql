@@ -43,20 +43,29 @@ EXCEPTION WHEN OTHERS THEN
       || coalesce(E'\nHINT: ' || nullif(hint, ''), '');
 END
 $$;
--- Test helper: talks to the simulator's admin API (faults, reset, stats).
+-- Test helper: talks to the simulator's admin API (faults, reset, stats). An answer that
+-- is not 2xx (a fault the simulator refused, say) or no answer at all is an error, so
+-- that a test never goes on as if a fault had been injected.
 CREATE FUNCTION regress.sim(method text, path text, body text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
   result text;
+  status text;
 BEGIN
   CREATE TEMP TABLE IF NOT EXISTS sim_answer (line text);
   TRUNCATE sim_answer;
   EXECUTE format('COPY sim_answer FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')',
-                 format('curl -sS -X %s -H "Content-Type: application/json" %s %s | tr -d ''\n''',
+                 format('curl -sS -w ''#http_status=%%{http_code}'' -X %s -H "Content-Type: application/json" %s %s | tr -d ''\n''',
                         method,
                         CASE WHEN body IS NULL THEN '' ELSE '--data-binary ' || quote_literal(body) END,
                         quote_literal(current_setting('regress.sim_url') || path)));
   SELECT string_agg(line, '') INTO result FROM sim_answer;
+  status := substring(result FROM '#http_status=([0-9]+)$');
+  result := regexp_replace(result, '#http_status=[0-9]*$', '');
+  IF status IS NULL OR status NOT LIKE '2__' THEN
+    RAISE EXCEPTION 'the simulator answered % % with HTTP status %: %', method, path,
+      coalesce(status, 'none'), left(coalesce(result, ''), 300);
+  END IF;
   RETURN nullif(result, '')::jsonb;
 END
 $$;

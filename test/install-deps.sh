@@ -12,9 +12,11 @@ SUDO=
 # libcurl / zlib (the extension's HTTP and gzip; it parses JSON with PostgreSQL's own
 # parser), json-c (only for the benchmark's curl+json-c floor program), the toolchain,
 # Python 3 (simulator, harness), curl (the regression tests call the simulator's admin
-# API with it) and valgrind (the leak check).
+# API with it), valgrind (the leak check) and procps (pgrep: the test runner tells a
+# crashed run's leftover cluster from one in use).
 PKGS=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-      libcurl4-openssl-dev libjson-c-dev zlib1g-dev build-essential python3 curl valgrind)
+      libcurl4-openssl-dev libjson-c-dev zlib1g-dev build-essential python3 curl valgrind
+      procps)
 
 missing=()
 for p in "${PKGS[@]}"; do

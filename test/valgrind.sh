@@ -3,8 +3,9 @@
 # reads, writes, split filters, per-item and whole-call errors, products, reports (the
 # catalogue, requests, reuse, streamed gzip rows, refused requests), the report loader,
 # v1 writes, concurrent fan-outs (with a failing scope), foreign-table scans, a beta GET
-# listing and a computed forecast against the simulator, then fails if valgrind finds memory lost from ras or libcurl, or a memory
-# error in them.  `make valgrind`; needs the simulator: it starts one itself.
+# listing and a computed forecast against the simulator, then fails if valgrind finds
+# memory lost from ras or libcurl, or a memory error in them, or if the backend did not
+# run every statement and exit normally.  `make valgrind`; needs the simulator: it starts one itself.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -66,15 +67,22 @@ SELECT count(*) FROM vg.brand_store_editions WHERE store_id = 'store-acme';
 SELECT count(*) FROM ras.rate_limits;
 SET ras.account_id = 'ENTITY1ABC';
 SELECT ok FROM ras.linear_tv_reach_forecasts('[{"startDate": "2030-01-01", "endDate": "2030-01-28", "marketplace": "US", "reachUnit": "HOUSEHOLD", "linearTvInventoryAllocation": [{"grossRatingPoint": 150, "inventoryType": "BROADCAST", "linearTvDaypartId": "daypart-prime-time"}]}]');
+SELECT 'valgrind: all statements ran' AS marker;
 SQL
 chown postgres "$WORK/in.sql"
 # the 1,500-item call's second batch gets a 207 that is not JSON (skip: the two single
 # creates and the campaigns listing before it, which the path prefix matches too)
 curl -fsS -o /dev/null -X POST "$RAS_SIM_URL/_sim/faults" -H 'Content-Type: application/json' \
   --data '{"faults": [{"kind": "status", "status": 207, "body": "<html>oops</html>", "path": "/ras/v1/campaigns", "method": "POST", "skip": 4}]}'
-su postgres -c "valgrind --leak-check=full --show-leak-kinds=definite,possible \
+rc=0
+su postgres -c "valgrind --leak-check=full --show-leak-kinds=definite,possible --fullpath-after= \
   /usr/lib/postgresql/15/bin/postgres --single -D $WORK/data postgres < $WORK/in.sql" \
-  > "$WORK/out.txt" 2> "$WORK/valgrind.txt" || true
+  > "$WORK/out.txt" 2> "$WORK/valgrind.txt" || rc=$?
+
+# The backend ended normally, after the last statement.
+[ "$rc" -eq 0 ] || { tail -30 "$WORK/out.txt"; echo "valgrind: the backend exited with status $rc"; exit 1; }
+grep -q 'valgrind: all statements ran' "$WORK/out.txt" \
+  || { tail -30 "$WORK/out.txt"; echo "valgrind: the backend stopped before the last statement"; exit 1; }
 
 # The guarded batch really ran: 1,000 applied rows and 500 "outcome unknown" ones.
 grep -q 'count = "500"' "$WORK/out.txt" || { echo "valgrind: the failing-batch call did not run as planned"; exit 1; }
@@ -85,12 +93,14 @@ grep -q 'invalid value for parameter "ras.request_timeout": "5ms"' "$WORK/valgri
 grep -q 'count = "1350"' "$WORK/out.txt" || { echo "valgrind: the fan-out did not run as planned"; exit 1; }
 grep -q 'count = "120"' "$WORK/out.txt" || { echo "valgrind: the foreign scan of a GET listing did not run"; exit 1; }
 
-# Report blocks (leaks and errors) whose stack passes through our code or its libraries.
-python3 - "$WORK/valgrind.txt" <<'PY'
+# Report blocks (leaks and errors) whose stack passes through our code or libcurl. ras is
+# installed with its debug information, so its frames name a source file of this
+# repository's src/ ("ras_mutate (/.../src/mutate.c:712)", full paths), not ras.so.
+python3 - "$WORK/valgrind.txt" "$REPO/src/" <<'PY'
 import re, sys
 text = open(sys.argv[1], errors="replace").read()
 blocks = re.split(r"==\d+== \n", text)
-ours = re.compile(r"ras\.so|libcurl")
+ours = re.compile(r"ras\.so|libcurl|\(%s[a-z_]+\.c:\d+\)" % re.escape(sys.argv[2]))
 bad = [b for b in blocks if ours.search(b) and re.search(r"lost in loss record|Invalid|uninitialised|Mismatched", b)]
 for b in bad:
     print(b)

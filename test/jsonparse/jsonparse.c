@@ -10,10 +10,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-PG_MODULE_MAGIC;
+#include "ras.h"
 
-extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
-extern char *ras_printable_excerpt(const char *body, size_t len);
+PG_MODULE_MAGIC;
 
 /* json.c quotes bad answers through the scrubber; the test needs no scrubbing */
 char *
@@ -37,8 +36,6 @@ ras_test_json_parse(PG_FUNCTION_ARGS)
 						errmsg("ras_json_parse: %s", why)));
 	PG_RETURN_JSONB_P(doc);
 }
-
-extern char *ras_jsonb_text(JsonbContainer *c);
 
 PG_FUNCTION_INFO_V1(ras_test_jsonb_text);
 
