@@ -61,6 +61,7 @@ typedef struct Bucket
 	int			window_ok;
 	int			last_window_ok;
 	int			window_throttled;	/* 429s in the current second */
+	TimestampTz used_at;		/* last taken from or told of: the least recent goes first */
 } Bucket;
 
 static HTAB *shared_buckets = NULL;
@@ -88,8 +89,9 @@ budget_shmem_startup(void)
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	ctl.keysize = sizeof(BucketKey);
 	ctl.entrysize = sizeof(Bucket);
+	/* fixed: the buckets never take shared memory that others count on */
 	shared_buckets = ShmemInitHash("ras request budget", RAS_MAX_BUCKETS, RAS_MAX_BUCKETS,
-								   &ctl, HASH_ELEM | HASH_BLOBS);
+								   &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 	budget_lock = &(GetNamedLWLockTranche("ras budget"))->lock;
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -153,15 +155,45 @@ make_key(BucketKey *key, const char *host, const char *scope, const char *family
 	strlcpy(key->family, family ? family : "", sizeof(key->family));
 }
 
-/* The bucket of key, made when new (NULL when shared memory is full); lock held. */
+/*
+ * Makes room for one more bucket: the one used least recently goes (it has
+ * refilled long since, so little is lost).  Lock held.
+ */
+static void
+evict_least_recent(HTAB *h)
+{
+	HASH_SEQ_STATUS status;
+	Bucket	   *b;
+	Bucket	   *oldest = NULL;
+
+	hash_seq_init(&status, h);
+	while ((b = hash_seq_search(&status)) != NULL)
+		if (oldest == NULL || b->used_at < oldest->used_at)
+			oldest = b;
+	if (oldest != NULL)
+		(void) hash_search(h, &oldest->key, HASH_REMOVE, NULL);
+}
+
+/*
+ * The bucket of key, made when new; lock held.  At most RAS_MAX_BUCKETS
+ * exist, in shared memory or in this backend: an agency's thousands of
+ * profiles take the room of the ones used least recently.
+ */
 static Bucket *
 bucket(const BucketKey *key, TimestampTz now)
 {
+	HTAB	   *h = buckets();
 	bool		found;
-	Bucket	   *b = hash_search(buckets(), key, HASH_ENTER_NULL, &found);
+	Bucket	   *b = hash_search(h, key, HASH_FIND, &found);
 
-	if (b != NULL && !found)
+	if (b == NULL)
 	{
+		if (hash_get_num_entries(h) >= RAS_MAX_BUCKETS)
+			evict_least_recent(h);
+		/* a table in shared memory is fixed in size; the one in this backend grows */
+		b = hash_search(h, key, h == shared_buckets ? HASH_ENTER_NULL : HASH_ENTER, &found);
+		if (b == NULL)
+			return NULL;
 		b->rate = ras_max_requests_per_second;
 		b->tokens = Max(1.0, Min(b->rate / 2, 10.0));
 		b->refilled_at = now;
@@ -173,6 +205,8 @@ bucket(const BucketKey *key, TimestampTz now)
 		b->window_ok = b->last_window_ok = 0;
 		b->window_throttled = 0;
 	}
+	/* backends read the clock before taking the lock: never step back */
+	b->used_at = Max(b->used_at, now);
 	return b;
 }
 
@@ -193,7 +227,8 @@ ras_budget_take(const char *host, const char *scope, const char *family)
 	b = bucket(&key, now);
 	if (b != NULL)
 	{
-		double		elapsed = (now - b->refilled_at) / 1000000.0;
+		/* another backend may have refilled after this one read the clock */
+		double		elapsed = Max(0, now - b->refilled_at) / 1000000.0;
 		/* a small burst: the limit is learnt from 429s, not from a flood */
 		double		capacity = Max(1.0, Min(b->rate / 2, 10.0));
 
@@ -203,7 +238,7 @@ ras_budget_take(const char *host, const char *scope, const char *family)
 		else
 		{
 			b->tokens = Min(capacity, b->tokens + elapsed * b->rate);
-			b->refilled_at = now;
+			b->refilled_at = Max(b->refilled_at, now);
 			if (b->tokens >= 1)
 			{
 				b->tokens -= 1;
@@ -270,25 +305,29 @@ ras_budget_result(const char *host, const char *scope, const char *family, long 
 }
 
 /*
- * Waits (cancellably) until the bucket has a token for this request, at
- * most ras.retry_max_wait: past that the request goes anyway, and the API's
- * own answer decides.
+ * How long a request may wait for its budget now: what the bucket asks
+ * (wait_ms), counted in *waited_ms, the time the request has spent waiting,
+ * which ras.retry_max_wait bounds.  0 once that is spent: the request goes
+ * anyway, and the API's own answer decides.
  */
-void
-ras_budget_wait(const char *host, const char *scope, const char *family)
+long
+ras_budget_bounded(long wait_ms, long *waited_ms)
 {
-	long		waited = 0;
+	if (wait_ms <= 0 || *waited_ms >= ras_retry_max_wait_ms)
+		return 0;
+	wait_ms = Min(wait_ms, ras_retry_max_wait_ms - *waited_ms);
+	*waited_ms += wait_ms;
+	return wait_ms;
+}
 
-	for (;;)
-	{
-		long		wait_ms = ras_budget_take(host, scope, family);
+/* Waits (cancellably) until the bucket has a token for this request, bounded as above. */
+void
+ras_budget_wait(const char *host, const char *scope, const char *family, long *waited_ms)
+{
+	long		wait_ms;
 
-		if (wait_ms <= 0 || waited >= ras_retry_max_wait_ms)
-			return;
-		wait_ms = Min(wait_ms, ras_retry_max_wait_ms - waited);
+	while ((wait_ms = ras_budget_bounded(ras_budget_take(host, scope, family), waited_ms)) > 0)
 		ras_sleep_ms(wait_ms);
-		waited += wait_ms;
-	}
 }
 
 /* ras.rate_limits(): the buckets, for the view of the same name. */

@@ -380,7 +380,9 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 					sleep_ms = Min(sleep_ms, TimestampDifferenceMilliseconds(now, l->not_before) + 1);
 					continue;
 				}
-				wait_ms = ras_budget_take(host, l->scope_id, e->family ? e->family->key : "ras");
+				wait_ms = ras_budget_bounded(ras_budget_take(host, l->scope_id,
+													  e->family ? e->family->key : "ras"),
+									  &l->waited_ms);
 				if (wait_ms > 0)
 				{
 					l->not_before = TimestampTzPlusMilliseconds(now, wait_ms);
@@ -406,6 +408,9 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 					continue;
 				completed++;
 				if ((l = finish_transfer(listings, n, msg, &resp)) == NULL)
+					continue;
+				/* its scope failed and was skipped while this was in flight: no rows */
+				if (l->failed)
 					continue;
 				if (resp.outcome == RAS_OK && resp.status >= 200 && resp.status < 300)
 					take_page(call, l, sink, ts, &resp, row_ctx, values, nulls, scope_attno);
@@ -493,8 +498,10 @@ ras_dispatch_calls(RasConn **conns, RasCall *calls, int n, RasHttpResponse *resp
 				ras_api_request(conns[i], &j->call, false, &j->req, &j->budget, &j->auth_header);
 				MemoryContextSwitchTo(old);
 				{
-					long		wait_ms = ras_budget_take(j->budget.host, j->budget.scope,
-														  j->budget.family);
+					long		wait_ms = ras_budget_bounded(ras_budget_take(j->budget.host,
+																	  j->budget.scope,
+																	  j->budget.family),
+													  &j->waited_ms);
 
 					if (wait_ms > 0)
 					{

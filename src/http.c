@@ -636,18 +636,15 @@ should_retry(const RasHttpRequest *req, const RasHttpResponse *resp)
 		case RAS_OK:
 			if (resp->status == 429 || resp->status == 503)
 				return true;	/* the request was not processed */
-			if (resp->status == 500 || resp->status == 502 || resp->status == 504)
+			/* a server error may pass: never 501 or 505, which say it will not */
+			if (resp->status >= 500 && resp->status <= 599 &&
+				resp->status != 501 && resp->status != 505)
 				return req->idempotent;
 			return false;
 	}
 	return false;
 }
 
-/*
- * After attempt number attempt answered resp: waits and returns true when
- * the request is to be sent again, false when it is not or when the wait
- * would take the time spent waiting (*waited_ms) past ras.retry_max_wait.
- */
 /*
  * Whether attempt number attempt, which answered resp, is to be sent again,
  * and after how long (*delay_ms); false when it is not, or when the wait
@@ -667,9 +664,10 @@ ras_retry_after(const RasHttpRequest *req, const RasHttpResponse *resp, int atte
 bool
 ras_maybe_processed(const RasHttpResponse *resp)
 {
+	/* a 503 was not processed, nor a 501 or 505 */
 	return resp->outcome == RAS_TRANSPORT_UNKNOWN ||
-		(resp->outcome == RAS_OK &&
-		 (resp->status == 500 || resp->status == 502 || resp->status == 504));
+		(resp->outcome == RAS_OK && resp->status >= 500 && resp->status <= 599 &&
+		 resp->status != 503 && resp->status != 501 && resp->status != 505);
 }
 
 static bool
@@ -697,7 +695,8 @@ ras_http_execute(const RasHttpRequest *req, RasHttpResponse *resp)
 
 		/* every attempt draws on the request budget, and tells it how it went */
 		if (req->budget)
-			ras_budget_wait(req->budget->host, req->budget->scope, req->budget->family);
+			ras_budget_wait(req->budget->host, req->budget->scope, req->budget->family,
+							&waited_ms);
 		perform_once(req, resp);
 		if (req->budget && resp->outcome == RAS_OK)
 			ras_budget_result(req->budget->host, req->budget->scope, req->budget->family,
@@ -826,12 +825,13 @@ stream_once(const RasHttpRequest *req, RasStreamConsumer consume, void *arg,
 		if (added)
 			curl_multi_remove_handle(stream_multi, h);
 		t->streaming = false;
+		/* a cancel or the consumer's error must not leave the header list behind */
+		ras_transfer_abandon(t);
 	}
 	PG_END_TRY();
 
 	if (t->stream.failed)
 	{
-		release_headers(t);
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory while downloading a file")));

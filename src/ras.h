@@ -202,7 +202,9 @@ extern bool ras_budget_shared(void);
 extern long ras_budget_take(const char *host, const char *scope, const char *family);
 extern void ras_budget_result(const char *host, const char *scope, const char *family,
 							  long status, long retry_after_ms);
-extern void ras_budget_wait(const char *host, const char *scope, const char *family);
+extern long ras_budget_bounded(long wait_ms, long *waited_ms);
+extern void ras_budget_wait(const char *host, const char *scope, const char *family,
+							long *waited_ms);
 extern void ras_api_call(RasConn *conn, const RasCall *call, RasHttpResponse *resp);
 extern bool ras_header_value_ok(const char *value);
 RAS_NORETURN extern void ras_raise_failure(const RasFailure *failure);

@@ -290,7 +290,9 @@ ras_report_fetch(const char *url, Tuplestorestate *tupstore, TupleDesc tupdesc,
 	if (resp->outcome != RAS_OK)
 		ereport(ERROR,
 				(errcode(RAS_SQLSTATE_TRANSPORT),
-				 errmsg("could not download the report file: %s", resp->error_text),
+				 errmsg("could not download the report file: %s",
+						ras_remote_text(resp->error_text, strlen(resp->error_text),
+										RAS_QUOTE_MAX)),
 				 errdetail("%lld row(s) were read before the transfer broke off.",
 						   (long long) r.nrows)));
 	if (resp->status < 200 || resp->status >= 300)

@@ -23,17 +23,28 @@
 
 /* Shorter echoes are not taken for a secret: "Bearer" or a JSON key would. */
 #define RAS_SECRET_PIECE	8
-#define RAS_MAX_SECRETS		32
+#define RAS_MAX_SECRETS		64
 
 static char *secrets[RAS_MAX_SECRETS];
 static int	nsecrets = 0;
 
+/*
+ * Registers s as the newest secret.  One known already becomes the newest
+ * again: what the backend still uses (a user mapping's secrets, registered
+ * at each call) is never the oldest, which goes when the list is full.
+ */
 static void
 register_one(const char *s)
 {
 	for (int i = 0; i < nsecrets; i++)
 		if (strcmp(secrets[i], s) == 0)
+		{
+			char	   *known = secrets[i];
+
+			memmove(secrets + i, secrets + i + 1, sizeof(char *) * (nsecrets - i - 1));
+			secrets[nsecrets - 1] = known;
 			return;
+		}
 	if (nsecrets == RAS_MAX_SECRETS)
 	{
 		/* forget the oldest, leaving nothing of it in freed memory */
