@@ -44,6 +44,21 @@ BEGIN
   END LOOP;
 END $$;
 
+-- a product target, whose match_type (PRODUCT_EXACT) the matchTypeFilter cannot ask for
+SELECT count(*) FILTER (WHERE ok) AS product_target FROM ras.create_targets((
+  SELECT jsonb_build_object('campaignId', campaign_id, 'adGroupId', ad_group_id, 'state', 'ENABLED',
+    'negative', false, 'targetType', 'PRODUCT', 'bid', '{"bid": 0.4}'::jsonb,
+    'targetDetails', '{"productTarget": {"matchType": "PRODUCT_EXACT", "productId": "R1-00005",
+                                         "productIdType": "RETAILER_OFFER", "retailerId": "retailer-1"}}'::jsonb)
+  FROM ras.ad_groups() LIMIT 1));
+-- a case-insensitive collation: the API compares byte for byte, so nothing is pushed
+CREATE COLLATION pg_temp.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+-- a column whose path option names another field than the filter of its name
+CREATE FOREIGN TABLE eq_on.campaigns_by_name (campaign_id text, state text OPTIONS (path 'name'))
+  SERVER amazon_ads OPTIONS (entity 'campaigns');
+CREATE FOREIGN TABLE eq_off.campaigns_by_name (campaign_id text, state text OPTIONS (path 'name'))
+  SERVER amazon_ads OPTIONS (entity 'campaigns', pushdown 'false');
+
 CREATE TEMP TABLE clauses (n serial, tbl text, cond text);
 INSERT INTO clauses (tbl, cond) VALUES
   ('retailers', $$retailer_id = 'retailer-5'$$),
@@ -98,7 +113,15 @@ INSERT INTO clauses (tbl, cond) VALUES
   ('targets', $$match_type = 'EXACT'$$),
   ('targets', $$target_level = 'AD_GROUP'$$),
   ('campaigns', $$name = 'FDW'$$),
-  ('campaigns', $$state = 'ENABLED' AND name <> 'nope'$$);
+  ('campaigns', $$state = 'ENABLED' AND name <> 'nope'$$),
+  -- a value the filter cannot take (PRODUCT_EXACT), a nondeterministic collation, a
+  -- column whose path names another field than its filter: each stays local
+  ('targets', $$match_type = 'PRODUCT_EXACT'$$),
+  ('targets', $$match_type IN ('EXACT', 'PRODUCT_EXACT')$$),
+  ('retailers', $$status = 'active' COLLATE pg_temp.ci$$),
+  ('retailers', $$retailer_id COLLATE pg_temp.ci = ANY('{RETAILER-5,retailer-6}')$$),
+  ('campaigns_by_name', $$state = 'FDW'$$),
+  ('campaigns_by_name', $$state = ANY('{FDW,ENABLED}')$$);
 
 CREATE TEMP TABLE outcomes (n int, rows_on bigint, rows_off bigint, same boolean);
 DO $$
@@ -123,3 +146,22 @@ SELECT count(*) FROM eq_off.retailers WHERE retailer_id = 'retailer-5';
 SELECT r->'body' ? 'retailerIdFilter' AS filter_sent
 FROM jsonb_array_elements(regress.sim('GET', '/_sim/requests?since=' || :mark)->'requests') r
 WHERE r->>'path' = '/ras/v1/retailers/list' ORDER BY (r->>'seq')::int;
+-- LIMIT is passed on only when every qual is sent: two quals on one filter (one stays
+-- local), or a value the filter cannot take, keep it back
+SELECT (SELECT count(*) FROM (SELECT 1 FROM eq_on.sp_targets WHERE state IN ('ENABLED', 'PAUSED') AND state = 'PAUSED' LIMIT 2) x) AS two_quals_on,
+       (SELECT count(*) FROM (SELECT 1 FROM eq_off.sp_targets WHERE state IN ('ENABLED', 'PAUSED') AND state = 'PAUSED' LIMIT 2) x) AS two_quals_off,
+       (SELECT count(*) FROM (SELECT 1 FROM eq_on.targets WHERE match_type IN ('EXACT', 'PRODUCT_EXACT') LIMIT 50) x) AS product_on,
+       (SELECT count(*) FROM (SELECT 1 FROM eq_off.targets WHERE match_type IN ('EXACT', 'PRODUCT_EXACT') LIMIT 50) x) AS product_off;
+-- a profile named twice is listed once; two scope quals (a view's and the query's) meet
+CREATE VIEW pg_temp.two_profiles AS
+  SELECT * FROM eq_on.retailers WHERE profile_id IN ('1234567890', '3456789012');
+SELECT (SELECT count(*) FROM eq_on.retailers WHERE profile_id IN ('1234567890', '1234567890')) AS named_twice,
+       (SELECT count(*) FROM eq_on.retailers WHERE profile_id = '1234567890') AS named_once,
+       (SELECT count(*) FROM pg_temp.two_profiles WHERE profile_id = '1234567890') AS view_and_query;
+-- a rescanned scan over two scopes (concurrent) with a LIMIT: every outer row gets its rows
+SELECT p, (SELECT count(*) FROM (SELECT 1 FROM eq_on.retailers r
+                                 WHERE r.profile_id = ANY(ARRAY[p, '3456789012']) LIMIT 5) x) AS rows
+FROM unnest('{1234567890,2345678901}'::text[]) p ORDER BY p;
+-- EXPLAIN ANALYZE counts the requests of concurrent listings too
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM eq_on.retailers WHERE profile_id IN ('1234567890', '3456789012');

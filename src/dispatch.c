@@ -180,7 +180,7 @@ listing_failed(Listing *listings, int n, Listing *l, const RasFailure *f, bool s
 static void
 take_page(RasListCall *call, Listing *l, RasRowSink *sink, Tuplestorestate *ts,
 		  const RasHttpResponse *resp, MemoryContext row_ctx, Datum *values, bool *nulls,
-		  int scope_attno)
+		  int scope_attno, RasListStats *stats)
 {
 	const RasEntity *e = call->entity;
 	RasPage		page;
@@ -188,6 +188,8 @@ take_page(RasListCall *call, Listing *l, RasRowSink *sink, Tuplestorestate *ts,
 
 	ras_rows_open(resp->body, resp->body_len, e->body_key, &page);
 	MemoryContextSwitchTo(old);
+	stats->pages++;
+	stats->rows_received += page.nitems;
 
 	/* this listing's ids (its scope's, when split calls can overlap) */
 	sink->seen_ids = l->ids->seen_ids;
@@ -305,11 +307,17 @@ wait_for_work(int completed, long sleep_ms)
 /*
  * Runs every listing of call for every scope in scopes, concurrently, into
  * ts.  scope_attno is the result column that shows a row's scope (-1: none).
+ * stats, when not NULL, adds up what it cost (a foreign scan's EXPLAIN
+ * ANALYZE).
  */
 void
 ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink *sink,
-					  Tuplestorestate *ts, int scope_attno, bool skip_failed)
+					  Tuplestorestate *ts, int scope_attno, bool skip_failed,
+					  RasListStats *stats_arg)
 {
+	static RasListStats unused; /* where the costs go when the caller wants none */
+	RasListStats *volatile stats = stats_arg ? stats_arg : &unused;
+
 	const RasEntity *e = call->entity;
 	int			ncombos = 1;
 	int			n;
@@ -412,16 +420,23 @@ ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes, RasRowSink
 				/* its scope failed and was skipped while this was in flight: no rows */
 				if (l->failed)
 					continue;
+				stats->requests++;
 				if (resp.outcome == RAS_OK && resp.status >= 200 && resp.status < 300)
-					take_page(call, l, sink, ts, &resp, row_ctx, values, nulls, scope_attno);
+					take_page(call, l, sink, ts, &resp, row_ctx, values, nulls, scope_attno,
+							  stats);
 				else if (resp.outcome == RAS_OK && resp.status == 401 && !l->refreshed)
 				{
 					/* a token can be revoked or expire early: refresh once */
 					l->refreshed = true;
 					(void) ras_access_token(conn, true);
+					stats->requests--;
+					stats->retries++;
 				}
 				else if (ras_retry_after(&l->req, &resp, l->attempt, l->waited_ms, &delay))
 				{
+					/* one request, sent again */
+					stats->requests--;
+					stats->retries++;
 					l->attempt++;
 					l->waited_ms += delay;
 					l->not_before = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);

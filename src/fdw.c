@@ -50,7 +50,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 #include "utils/rel.h"
@@ -102,7 +101,11 @@ pushable_value(Node *node)
 		!contain_subplans(node);
 }
 
-/* The column a Var of this relation is, or NULL. */
+/*
+ * The column a Var of this relation is, or NULL.  A column with a path
+ * option is NULL too: it holds another field than the filter of its name
+ * would test.
+ */
 static const char *
 var_column(Node *node, RelOptInfo *baserel, Oid relid, Oid *typid)
 {
@@ -115,14 +118,22 @@ var_column(Node *node, RelOptInfo *baserel, Oid relid, Oid *typid)
 	var = (Var *) node;
 	if (var->varno != baserel->relid || var->varlevelsup != 0 || var->varattno <= 0)
 		return NULL;
+	if (ras_fdw_column_has_path(relid, var->varattno))
+		return NULL;
 	*typid = var->vartype;
 	return get_attname(relid, var->varattno, false);
 }
 
-/* Whether opno is the equality of text or of boolean (what filters mean). */
+/*
+ * Whether opno, compared under collation collid, is the equality of text or
+ * of boolean that the API's filters mean: byte for byte.  A nondeterministic
+ * collation (case-insensitive, say) would keep rows the API never sends.
+ */
 static bool
-is_equality(Oid opno)
+is_equality(Oid opno, Oid collid)
 {
+	if (OidIsValid(collid) && !get_collation_isdeterministic(collid))
+		return false;
 	return opno == TextEqualOperator || opno == BooleanEqualOperator;
 }
 
@@ -143,7 +154,7 @@ match_qual(Expr *clause, RelOptInfo *baserel, Oid relid, const RasEntity *e,
 	*array = false;
 	*scope = false;
 	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2 &&
-		is_equality(((OpExpr *) clause)->opno))
+		is_equality(((OpExpr *) clause)->opno, ((OpExpr *) clause)->inputcollid))
 	{
 		left = linitial(((OpExpr *) clause)->args);
 		right = lsecond(((OpExpr *) clause)->args);
@@ -161,7 +172,8 @@ match_qual(Expr *clause, RelOptInfo *baserel, Oid relid, const RasEntity *e,
 		*value = (Expr *) right;
 	}
 	else if (IsA(clause, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) clause)->useOr &&
-			 is_equality(((ScalarArrayOpExpr *) clause)->opno))
+			 is_equality(((ScalarArrayOpExpr *) clause)->opno,
+						 ((ScalarArrayOpExpr *) clause)->inputcollid))
 	{
 		left = linitial(((ScalarArrayOpExpr *) clause)->args);
 		right = lsecond(((ScalarArrayOpExpr *) clause)->args);
@@ -228,6 +240,7 @@ ras_get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	Bitmapset  *attrs = NULL;
 	ListCell   *lc;
 	bool		all_exact = true;
+	Bitmapset  *sent = NULL;	/* filters a qual is sent for */
 	int			natts;
 	double		limit = -1;
 
@@ -259,8 +272,12 @@ ras_get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		 * optimization: they are sent even with pushdown off.
 		 */
 		if (match_qual(ri->clause, baserel, foreigntableid, e, &f, &value, &array, &scope) &&
-			(tp->pushdown || scope || f->required))
+			(tp->pushdown || scope || f->required) &&
+			(scope || !bms_is_member((int) (f - e->filters), sent)))
 		{
+			/* a filter takes one qual: a second on it stays local (scope quals intersect) */
+			if (!scope)
+				sent = bms_add_member(sent, (int) (f - e->filters));
 			pushed = lappend(pushed, list_make3_int(scope ? PUSH_SCOPE : PUSH_FILTER,
 													scope ? -1 : (int) (f - e->filters),
 													array));
@@ -313,7 +330,9 @@ typedef struct RasScan
 	Tuplestorestate *ts;		/* rows of concurrent listings; NULL: streamed */
 	TupleTableSlot *ts_slot;
 	List	   *pushed;
-	int64		limit;
+	int64		limit;			/* rows asked for at most (the plan's LIMIT); -1: all */
+	bool		inexact;		/* a pushed qual was not sent: no limit this time */
+	MemoryContext scan_ctx;		/* what one run of the scan builds; reset at rescan */
 } RasScan;
 
 /* The text values of a pushed expression (text, text[] or boolean). */
@@ -348,6 +367,17 @@ pushed_values(ExprState *es, ExprContext *econtext, bool array, Datum **values, 
 	*n = 1;
 }
 
+static bool
+string_in_list(List *list, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+		if (strcmp(lfirst(lc), s) == 0)
+			return true;
+	return false;
+}
+
 static void
 build_listing(RasScan *ss, ExprContext *econtext)
 {
@@ -359,6 +389,7 @@ build_listing(RasScan *ss, ExprContext *econtext)
 
 	ss->call = ras_list_call_new(e);
 	ss->empty = false;
+	ss->inexact = false;
 	forboth(lp, ss->pushed, le, ss->value_states)
 	{
 		List	   *p = lfirst(lp);
@@ -380,10 +411,26 @@ build_listing(RasScan *ss, ExprContext *econtext)
 		{
 			List	   *these = NIL;
 
+			/* each scope once (profile_id IN ('1', '1') lists it once) */
 			for (int i = 0; i < n; i++)
-				these = lappend(these, TextDatumGetCString(values[i]));
+			{
+				char	   *id = TextDatumGetCString(values[i]);
+
+				if (!string_in_list(these, id))
+					these = lappend(these, id);
+			}
 			/* two scope quals: the scopes both name */
-			scope_values = scope_given ? list_intersection(scope_values, these) : these;
+			if (scope_given)
+			{
+				List	   *both = NIL;
+				ListCell   *lc;
+
+				foreach(lc, scope_values)
+					if (string_in_list(these, lfirst(lc)))
+						both = lappend(both, lfirst(lc));
+				these = both;
+			}
+			scope_values = these;
 			scope_given = true;
 			continue;
 		}
@@ -411,9 +458,12 @@ build_listing(RasScan *ss, ExprContext *econtext)
 				int			kept = 0;
 
 				/*
-				 * A value the API does not take matches no row the API can
-				 * send: dropped, and with no value left the scan is empty
-				 * (as local filtering would find).
+				 * A value the filter does not take may still be the column's
+				 * (match_type is PRODUCT_EXACT for product targets, which the
+				 * filter's BROAD/EXACT/PHRASE cannot ask for): then the
+				 * filter is not sent at all, the qual stays local, and no
+				 * LIMIT is passed on, as it could cut rows the qual keeps.
+				 * An empty list matches nothing.
 				 */
 				for (int v = 0; v < n; v++)
 				{
@@ -423,6 +473,12 @@ build_listing(RasScan *ss, ExprContext *econtext)
 						valid = strcmp(*ok, TextDatumGetCString(values[v])) == 0;
 					if (valid)
 						values[kept++] = values[v];
+				}
+				if (kept < n)
+				{
+					ss->call->nfilters--;
+					ss->inexact = true;
+					continue;
 				}
 				fv->values = values;
 				fv->nvalues = kept;
@@ -500,12 +556,30 @@ ras_begin_scan(ForeignScanState *node, int eflags)
 	ss->nulls = palloc0(sizeof(bool) * Max(ss->sink.natts, 1));
 	ss->row_ctx = AllocSetContextCreate(estate->es_query_cxt, "ras foreign row",
 										ALLOCSET_SMALL_SIZES);
+	ss->scan_ctx = AllocSetContextCreate(estate->es_query_cxt, "ras foreign scan",
+										 ALLOCSET_DEFAULT_SIZES);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
 	ss->conn = ras_conn_for_server(GetForeignTable(RelationGetRelid(rel))->serverid, userid);
 	ss->value_states = ExecInitExprList(list_truncate(list_copy(fs->fdw_exprs), npushed),
 										(PlanState *) node);
+}
+
+static void
+add_stats(RasListStats *to, const RasListStats *st)
+{
+	to->requests += st->requests;
+	to->pages += st->pages;
+	to->rows_received += st->rows_received;
+	to->retries += st->retries;
+}
+
+/* The rows a listing of this run may stop at: the plan's LIMIT, unless a qual was kept back. */
+static int64
+max_rows(const RasScan *ss)
+{
+	return ss->limit > 0 && !ss->inexact ? ss->limit : 0;
 }
 
 /* The next scope's listing, or false when every scope is done. */
@@ -517,19 +591,14 @@ next_listing(ForeignScanState *node)
 
 	if (ss->cursor)
 	{
-		const RasListStats *st = ras_list_stats(ss->cursor);
-
-		ss->stats.requests += st->requests;
-		ss->stats.pages += st->pages;
-		ss->stats.rows_received += st->rows_received;
-		ss->stats.retries += st->retries;
+		add_stats(&ss->stats, ras_list_stats(ss->cursor));
 		ss->cursor = NULL;
 	}
 	if (ss->scope_cell == NULL || ss->empty)
 		return false;
-	old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	old = MemoryContextSwitchTo(ss->scan_ctx);
 	ss->sink.nrows = 0;
-	ss->sink.max_rows = ss->limit > 0 ? ss->limit : 0;
+	ss->sink.max_rows = max_rows(ss);
 	ss->scope = lfirst(ss->scope_cell);
 	ss->cursor = ras_list_open(ss->conn, ss->call, ss->scope, &ss->sink);
 	MemoryContextSwitchTo(old);
@@ -547,7 +616,7 @@ ras_iterate(ForeignScanState *node)
 	ExecClearTuple(slot);
 	if (ss->call == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+		MemoryContext old = MemoryContextSwitchTo(ss->scan_ctx);
 		int			ncombos = 1;
 
 		build_listing(ss, node->ss.ps.ps_ExprContext);
@@ -566,11 +635,18 @@ ras_iterate(ForeignScanState *node)
 					strcmp(NameStr(TupleDescAttr(tupdesc, a)->attname),
 						   scope_column(ss->entity)) == 0)
 					scope_attno = a;
-			ss->sink.max_rows = ss->limit > 0 ? ss->limit : 0;
+			ss->sink.nrows = 0;
+			ss->sink.max_rows = max_rows(ss);
 			ss->ts = tuplestore_begin_heap(false, false, work_mem);
-			ss->ts_slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsMinimalTuple);
+			if (ss->ts_slot == NULL)
+			{
+				/* one slot for the scan's life: a rescan keeps it */
+				MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+				ss->ts_slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsMinimalTuple);
+				MemoryContextSwitchTo(ss->scan_ctx);
+			}
 			ras_dispatch_listings(ss->conn, ss->call, ss->scopes, &ss->sink, ss->ts,
-								  scope_attno, false);
+								  scope_attno, false, &ss->stats);
 			ss->scope_cell = NULL;
 		}
 		MemoryContextSwitchTo(old);
@@ -593,7 +669,12 @@ ras_iterate(ForeignScanState *node)
 			{
 				slot->tts_isnull[a] = ss->param_value == NULL;
 				if (ss->param_value)
+				{
+					MemoryContext old = MemoryContextSwitchTo(ss->row_ctx);
+
 					slot->tts_values[a] = CStringGetTextDatum(ss->param_value);
+					MemoryContextSwitchTo(old);
+				}
 			}
 		ExecStoreVirtualTuple(slot);
 		return slot;
@@ -640,11 +721,18 @@ ras_rescan(ForeignScanState *node)
 	RasScan  *ss = node->fdw_state;
 
 	/* parameters may have changed: evaluate the pushed values again */
+	if (ss->cursor)
+		add_stats(&ss->stats, ras_list_stats(ss->cursor));
 	ss->call = NULL;
 	ss->cursor = NULL;
 	if (ss->ts)
 		tuplestore_end(ss->ts);
 	ss->ts = NULL;
+	if (ss->ts_slot)
+		ExecClearTuple(ss->ts_slot);
+	/* the last run's listing, cursor and pages */
+	MemoryContextReset(ss->row_ctx);
+	MemoryContextReset(ss->scan_ctx);
 }
 
 static void
@@ -697,14 +785,7 @@ ras_explain(ForeignScanState *node, ExplainState *es)
 		RasListStats total = ss->stats;
 
 		if (ss->cursor)
-		{
-			const RasListStats *st = ras_list_stats(ss->cursor);
-
-			total.requests += st->requests;
-			total.pages += st->pages;
-			total.rows_received += st->rows_received;
-			total.retries += st->retries;
-		}
+			add_stats(&total, ras_list_stats(ss->cursor));
 		ExplainPropertyInteger("API requests", NULL, total.requests, es);
 		ExplainPropertyInteger("Pages", NULL, total.pages, es);
 		ExplainPropertyInteger("Retries", NULL, total.retries, es);

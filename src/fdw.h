@@ -19,6 +19,7 @@ typedef struct TablePlan
 } TablePlan;
 
 extern TablePlan *ras_fdw_table_plan(Oid relid);
+extern bool ras_fdw_column_has_path(Oid relid, AttrNumber attnum);
 extern const RasFilter *ras_fdw_filter_of_column(const RasEntity *e, const char *colname);
 extern RasColumn *ras_fdw_table_columns(Relation rel, const RasEntity *e, bool **is_param);
 extern List *ras_fdw_import(ImportForeignSchemaStmt *stmt, Oid serverOid);

@@ -117,6 +117,13 @@ column_option(Oid relid, AttrNumber attnum, const char *name)
 	return NULL;
 }
 
+/* Whether the column has a path option: it holds a field of its own choosing. */
+bool
+ras_fdw_column_has_path(Oid relid, AttrNumber attnum)
+{
+	return column_option(relid, attnum, "path") != NULL;
+}
+
 /* "campaign_id text, name text, ...": the columns a table of e may have. */
 static char *
 valid_columns(const RasEntity *e)

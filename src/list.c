@@ -799,7 +799,8 @@ ras_list(PG_FUNCTION_ARGS)
 	{
 		ras_dispatch_listings(conn, call, scopes ? scopes : list_make1(NULL), &sink, ts,
 							  scope_attno,
-							  skip_pos >= 0 && !PG_ARGISNULL(skip_pos) && PG_GETARG_BOOL(skip_pos));
+							  skip_pos >= 0 && !PG_ARGISNULL(skip_pos) && PG_GETARG_BOOL(skip_pos),
+							  NULL);
 		return (Datum) 0;
 	}
 

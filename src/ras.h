@@ -411,7 +411,7 @@ extern const char *ras_scope_column(const RasEntity *e);
 /* ---------- concurrent listings (dispatch.c) ---------- */
 extern void ras_dispatch_listings(RasConn *conn, RasListCall *call, List *scopes,
 								  RasRowSink *sink, Tuplestorestate *ts, int scope_attno,
-								  bool skip_failed);
+								  bool skip_failed, RasListStats *stats);
 extern void ras_dispatch_calls(RasConn **conns, RasCall *calls, int n,
 							   RasHttpResponse *resps, bool *oks, RasFailure *failures);
 
