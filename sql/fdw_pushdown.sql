@@ -31,9 +31,11 @@ SELECT count(*) FILTER (WHERE ok) AS sp_negatives FROM ras.create_sp_targets((
 SELECT ok FROM ras.delete_sp_campaigns((SELECT array_agg(campaign_id) FROM ras.sp_campaigns(names => '{Batch 3}')));
 CREATE SCHEMA eq_on;
 CREATE SCHEMA eq_off;
-IMPORT FOREIGN SCHEMA ras LIMIT TO (retailers, sp_targets, sp_campaigns, targets, campaigns)
+IMPORT FOREIGN SCHEMA ras LIMIT TO (retailers, sp_targets, sp_campaigns, targets, campaigns,
+                                    advertiser_accounts)
   FROM SERVER amazon_ads INTO eq_on;
-IMPORT FOREIGN SCHEMA ras LIMIT TO (retailers, sp_targets, sp_campaigns, targets, campaigns)
+IMPORT FOREIGN SCHEMA ras LIMIT TO (retailers, sp_targets, sp_campaigns, targets, campaigns,
+                                    advertiser_accounts)
   FROM SERVER amazon_ads INTO eq_off;
 DO $$
 DECLARE t text;
@@ -121,7 +123,9 @@ INSERT INTO clauses (tbl, cond) VALUES
   ('retailers', $$status = 'active' COLLATE pg_temp.ci$$),
   ('retailers', $$retailer_id COLLATE pg_temp.ci = ANY('{RETAILER-5,retailer-6}')$$),
   ('campaigns_by_name', $$state = 'FDW'$$),
-  ('campaigns_by_name', $$state = ANY('{FDW,ENABLED}')$$);
+  ('campaigns_by_name', $$state = ANY('{FDW,ENABLED}')$$),
+  ('advertiser_accounts', $$is_global_account$$),
+  ('advertiser_accounts', $$NOT is_global_account$$);
 
 CREATE TEMP TABLE outcomes (n int, rows_on bigint, rows_off bigint, same boolean);
 DO $$
@@ -165,3 +169,6 @@ FROM unnest('{1234567890,2345678901}'::text[]) p ORDER BY p;
 -- EXPLAIN ANALYZE counts the requests of concurrent listings too
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM eq_on.retailers WHERE profile_id IN ('1234567890', '3456789012');
+-- a boolean filter whose column keeps its is_ prefix is pushed too
+EXPLAIN (COSTS OFF)
+SELECT advertiser_account_id FROM eq_on.advertiser_accounts WHERE is_global_account;

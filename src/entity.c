@@ -434,7 +434,8 @@ static const char *const marketplaces[] = {
 
 static const RasFilter advertiser_account_filters[] = {
 	V1_IDS("advertiser_account_ids", "advertiserAccountIdFilter", 100),
-	{"is_global_account", "isGlobalAccountFilter", RAS_FILTER_BOOL_INCLUDE, 0, NULL, NULL},
+	{"is_global_account", "isGlobalAccountFilter", RAS_FILTER_BOOL_INCLUDE, 0, NULL, NULL,
+	 .column = "is_global_account"},
 };
 static const RasColumn advertiser_account_columns[] = {
 	{"advertiser_account_id", RAS_COL_TEXT, "advertiserAccountId"},
