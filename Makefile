@@ -2,7 +2,7 @@
 EXTENSION = ras
 MODULE_big = ras
 OBJS = src/ras.o src/options.o src/http.o src/auth.o src/api.o src/body.o \
-       src/util.o src/secrets.o src/json.o src/rows.o src/entity.o src/list.o src/mutate.o \
+       src/util.o src/secrets.o src/json.o src/json_fast.o src/rows.o src/entity.o src/list.o src/mutate.o \
        src/report.o src/report_catalog.o src/report_spec.o src/report_jobs.o src/report_stream.o \
        src/fdw.o src/fdw_table.o src/budget.o src/dispatch.o
 DATA = $(wildcard ras--*.sql)

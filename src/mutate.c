@@ -102,11 +102,11 @@ static char *
 item_text(const MutateCall *call, int n, JsonbContainer *item)
 {
 	const RasEntity *e = call->entity;
-	char	   *text = ras_jsonb_text(item);
 	JsonbValue	v;
+	RasBody		b;
 
 	if (!e->item_product)
-		return text;
+		return ras_jsonb_text(item);
 	if (getKeyJsonValueFromContainer(item, "adProduct", strlen("adProduct"), &v))
 	{
 		if (v.type != jbvString || strlen(e->ad_product) != v.val.string.len ||
@@ -119,13 +119,16 @@ item_text(const MutateCall *call, int n, JsonbContainer *item)
 							   ras_jsonb_scalar_text(&v) ? ras_jsonb_scalar_text(&v) : "null",
 							   e->ad_product),
 					 errhint("Leave adProduct out, or call the function of that ad product.")));
-		return text;
+		return ras_jsonb_text(item);
 	}
 	if (call->op != OP_CREATE)
-		return text;
-	/* the text is "{" then the members: the product goes first */
-	return psprintf("{\"adProduct\":\"%s\"%s%s", e->ad_product,
-					text[1] == '}' ? "" : ",", text + 1);
+		return ras_jsonb_text(item);
+	/* the product first, then the item's own members */
+	ras_body_begin(&b);
+	ras_body_key(&b, "adProduct");
+	ras_body_string(&b, e->ad_product);
+	ras_body_jsonb(&b, item, true);
+	return ras_body_end(&b);
 }
 
 static void

@@ -416,9 +416,10 @@ extern void ras_dispatch_calls(RasConn **conns, RasCall *calls, int n,
 							   RasHttpResponse *resps, bool *oks, RasFailure *failures);
 
 extern Jsonb *ras_json_parse(const char *body, size_t len, const char **error);
+extern JsonbValue *ras_json_fast_parse(const char *body, size_t len, const char **error);
+extern struct NumericData *ras_json_number(const char *token);
 extern char *ras_json_member_text(JsonbContainer *obj, const char *key);
 extern char *ras_jsonb_scalar_text(JsonbValue *v);
-extern char *ras_jsonb_text(JsonbContainer *c);
 extern void ras_json_error_info(const char *body, size_t len, char **code, char **message);
 extern bool ras_json_token(const char *body, size_t len, char **access_token,
 						   int *expires_in);
@@ -439,6 +440,8 @@ extern void ras_body_begin(RasBody *b);
 extern void ras_body_key(RasBody *b, const char *key);
 extern void ras_body_string(RasBody *b, const char *value);
 extern void ras_body_raw(RasBody *b, const char *json);
+extern void ras_body_jsonb(RasBody *b, JsonbContainer *c, bool members_only);
+extern char *ras_jsonb_text(JsonbContainer *c);
 extern void ras_body_int(RasBody *b, int64 value);
 extern void ras_body_open(RasBody *b, char bracket);
 extern void ras_body_close(RasBody *b, char bracket);

@@ -1,8 +1,9 @@
 /*
  * jsonparse.c
- *     A test module, never installed: exposes ras_json_parse (src/json.c, the
- *     parser every API answer goes through) to SQL, so that corpus.sql can
- *     compare it with PostgreSQL's own jsonb input on the same documents.
+ *     A test module, never installed: exposes ras_json_parse (src/json.c and
+ *     json_fast.c, the parser every API answer goes through) and
+ *     ras_jsonb_text (src/body.c, the writer of request bodies) to SQL, so
+ *     that corpus.sql can compare them with PostgreSQL's own jsonb.
  */
 #include "postgres.h"
 
@@ -19,6 +20,13 @@ char *
 ras_printable_excerpt(const char *body, size_t len)
 {
 	return pnstrdup(body, len);
+}
+
+/* body.c's text arrays (not used here) take their strings from util.c */
+char *
+ras_text_cstring(Datum d)
+{
+	return TextDatumGetCString(d);
 }
 
 PG_FUNCTION_INFO_V1(ras_test_json_parse);

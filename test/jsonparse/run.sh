@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The answer parser (src/json.c) against PostgreSQL's jsonb input, in the cluster that
-# PG* points at: builds a test module linking json.c, loads it from a temporary
-# directory (never installed) and runs corpus.sql, which fails on any difference.
+# The answer parser (src/json.c, src/json_fast.c) and the body writer (src/body.c) against
+# PostgreSQL's jsonb, in the cluster that PG* points at: builds a test module linking
+# them, loads it from a temporary directory (never installed) and runs corpus.sql, which
+# fails on any difference.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 make -s -C "$here" >/dev/null
